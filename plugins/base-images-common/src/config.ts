@@ -1,0 +1,296 @@
+import type { Config } from '@backstage/config';
+import { parseImageReference } from './image/imageReference';
+import {
+  DEFAULT_DHI_REGISTRY,
+  DEFAULT_FRAMEWORKS,
+  DEFAULT_REQUIRED_ATTESTATIONS,
+  DEFAULT_RUNTIMES,
+  DEFAULT_SITUATIONS,
+} from './policy/defaults';
+import {
+  BaseImagesConfig,
+  Capability,
+  CAPABILITIES,
+  Flavor,
+  FLAVORS,
+  FrameworkPolicy,
+  RegistryConfig,
+  Runtime,
+  RUNTIMES,
+  Situation,
+  SITUATIONS,
+} from './policy/types';
+
+/** A `baseImages` config value that is missing, misspelled or malformed. */
+export class BaseImagesConfigError extends Error {
+  readonly name = 'BaseImagesConfigError';
+  constructor(readonly key: string, problem: string) {
+    super(`Invalid app-config at '${key}': ${problem}`);
+  }
+}
+
+const ROOT = 'baseImages';
+const FRAMEWORK_ID = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+const VERSION = /^\d+(\.\d+){0,2}$/;
+const TAG = /^[\w][\w.-]{0,127}$/;
+const LOOPBACK_HOST = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?$/;
+
+/** Every key `baseImages` understands, by path, for the typo check. */
+const KNOWN_KEYS: Record<string, string[]> = {
+  [ROOT]: ['defaults', 'runtimes', 'dhi', 'policy', 'registries', 'requiredAttestations', 'status', 'publish'],
+  [`${ROOT}.defaults`]: ['flavor'],
+  [`${ROOT}.runtimes.*`]: ['defaultVersion', 'dhiTags'],
+  [`${ROOT}.dhi`]: ['registry', 'mirror'],
+  [`${ROOT}.dhi.mirror`]: ['registry', 'namespace', 'repositoryPrefix', 'useForAll', 'extendedSupport'],
+  [`${ROOT}.policy`]: ['frameworks', 'situations'],
+  [`${ROOT}.policy.frameworks.*`]: ['requires', 'aliases', 'description'],
+  [`${ROOT}.registries[]`]: ['host', 'insecure', 'publicKeys', 'credentials', 'attestationsHost', 'requiredAttestations'],
+  [`${ROOT}.registries[].credentials`]: ['username', 'password'],
+};
+
+function closest(word: string, candidates: string[]): string | undefined {
+  const distance = (a: string, b: string) => {
+    const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+    for (let i = 1; i <= a.length; i++) {
+      let previous = row[0];
+      row[0] = i;
+      for (let j = 1; j <= b.length; j++) {
+        const current = row[j];
+        row[j] = Math.min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+        previous = current;
+      }
+    }
+    return row[b.length];
+  };
+  const best = candidates
+    .map(candidate => ({ candidate, d: distance(word.toLowerCase(), candidate.toLowerCase()) }))
+    .sort((x, y) => x.d - y.d)[0];
+  return best && best.d <= Math.max(2, Math.floor(word.length / 3)) ? best.candidate : undefined;
+}
+
+function checkKeys(config: Config, path: string, schemaPath: string): void {
+  const known = KNOWN_KEYS[schemaPath];
+  for (const key of config.keys()) {
+    if (!known.includes(key)) {
+      const suggestion = closest(key, known);
+      throw new BaseImagesConfigError(
+        `${path}.${key}`,
+        `unknown key${suggestion ? `; did you mean '${path}.${suggestion}'?` : ''} Known keys here: ${known.join(', ')}`,
+      );
+    }
+  }
+}
+
+function readEnum<T extends string>(config: Config, key: string, path: string, allowed: readonly T[]): T | undefined {
+  const value = config.getOptionalString(key);
+  if (value === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new BaseImagesConfigError(`${path}.${key}`, `${JSON.stringify(value)} is not one of ${allowed.join(', ')}`);
+  }
+  return value as T;
+}
+
+function readCapabilities(config: Config, key: string, path: string): Capability[] {
+  const values = config.getStringArray(key);
+  for (const value of values) {
+    if (!(CAPABILITIES as readonly string[]).includes(value)) {
+      throw new BaseImagesConfigError(`${path}.${key}`, `${JSON.stringify(value)} is not one of ${CAPABILITIES.join(', ')}`);
+    }
+  }
+  return values as Capability[];
+}
+
+function readHost(value: string, key: string): string {
+  try {
+    const parsed = parseImageReference(`${value}/probe`);
+    if (parsed.registry !== value.toLowerCase() && !(value === 'docker.io' || value === 'index.docker.io')) {
+      throw new Error('not a bare host');
+    }
+    return parsed.registry;
+  } catch {
+    throw new BaseImagesConfigError(key, `${JSON.stringify(value)} is not a registry host[:port] (no scheme, no path)`);
+  }
+}
+
+function readPrefixes(config: Config, key: string, path: string): string[] | undefined {
+  const values = config.getOptionalStringArray(key);
+  values?.forEach((value, i) => {
+    if (!/^https?:\/\/\S+$/.test(value)) {
+      throw new BaseImagesConfigError(`${path}.${key}[${i}]`, `${JSON.stringify(value)} is not a predicate-type URL prefix`);
+    }
+  });
+  return values;
+}
+
+function readRuntimes(config: Config | undefined): BaseImagesConfig['runtimes'] {
+  const runtimes = { ...DEFAULT_RUNTIMES };
+  if (!config) return runtimes;
+  for (const runtime of config.keys()) {
+    const path = `${ROOT}.runtimes.${runtime}`;
+    if (!(RUNTIMES as readonly string[]).includes(runtime)) {
+      throw new BaseImagesConfigError(path, `unknown runtime; supported runtimes are ${RUNTIMES.join(', ')}`);
+    }
+    const entry = config.getConfig(runtime);
+    checkKeys(entry, path, `${ROOT}.runtimes.*`);
+    const defaults = DEFAULT_RUNTIMES[runtime as Runtime];
+    const defaultVersion = entry.getOptionalString('defaultVersion') ?? defaults.defaultVersion;
+    if (!VERSION.test(defaultVersion)) {
+      throw new BaseImagesConfigError(`${path}.defaultVersion`, `${JSON.stringify(defaultVersion)} is not a version like 3.13 or 22`);
+    }
+    const dhiTags = entry.getOptionalStringArray('dhiTags') ?? defaults.dhiTags;
+    dhiTags.forEach((tag, i) => {
+      if (!TAG.test(tag)) {
+        throw new BaseImagesConfigError(`${path}.dhiTags[${i}]`, `${JSON.stringify(tag)} is not a valid image tag`);
+      }
+    });
+    runtimes[runtime as Runtime] = { defaultVersion, dhiTags };
+  }
+  return runtimes;
+}
+
+function readFrameworks(config: Config | undefined): FrameworkPolicy[] {
+  if (!config) return DEFAULT_FRAMEWORKS;
+  const byId = new Map(DEFAULT_FRAMEWORKS.map(f => [f.id, f]));
+  for (const id of config.keys()) {
+    const path = `${ROOT}.policy.frameworks.${id}`;
+    if (!FRAMEWORK_ID.test(id)) {
+      throw new BaseImagesConfigError(path, 'framework ids are lowercase letters, digits, ".", "_" or "-" (at most 64)');
+    }
+    const entry = config.getConfig(id);
+    checkKeys(entry, path, `${ROOT}.policy.frameworks.*`);
+    const aliases = (entry.getOptionalStringArray('aliases') ?? []).map(a => a.toLowerCase());
+    aliases.forEach((alias, i) => {
+      if (!FRAMEWORK_ID.test(alias)) {
+        throw new BaseImagesConfigError(`${path}.aliases[${i}]`, `${JSON.stringify(alias)} is not a valid framework id`);
+      }
+    });
+    byId.set(id, {
+      id,
+      requires: readCapabilities(entry, 'requires', path),
+      aliases,
+      description: entry.getOptionalString('description'),
+    });
+  }
+  const frameworks = [...byId.values()];
+  const seen = new Map<string, string>();
+  for (const framework of frameworks) {
+    for (const name of [framework.id, ...framework.aliases]) {
+      const other = seen.get(name);
+      if (other && other !== framework.id) {
+        throw new BaseImagesConfigError(`${ROOT}.policy.frameworks.${framework.id}`, `${JSON.stringify(name)} is also used by framework '${other}'`);
+      }
+      seen.set(name, framework.id);
+    }
+  }
+  return frameworks;
+}
+
+function readSituations(config: Config | undefined): Record<Situation, Capability[]> {
+  const situations = { ...DEFAULT_SITUATIONS };
+  if (!config) return situations;
+  for (const situation of config.keys()) {
+    const path = `${ROOT}.policy.situations`;
+    if (!(SITUATIONS as readonly string[]).includes(situation)) {
+      throw new BaseImagesConfigError(`${path}.${situation}`, `unknown situation; known situations are ${SITUATIONS.join(', ')}`);
+    }
+    situations[situation as Situation] = readCapabilities(config, situation, path);
+  }
+  return situations;
+}
+
+function readRegistries(configs: Config[] | undefined): RegistryConfig[] {
+  const registries: RegistryConfig[] = [];
+  (configs ?? []).forEach((entry, i) => {
+    const path = `${ROOT}.registries[${i}]`;
+    checkKeys(entry, path, `${ROOT}.registries[]`);
+    const host = readHost(entry.getString('host'), `${path}.host`);
+    const insecure = entry.getOptionalBoolean('insecure') ?? false;
+    if (insecure && !LOOPBACK_HOST.test(host)) {
+      throw new BaseImagesConfigError(`${path}.insecure`, `plain HTTP is only allowed for loopback hosts, not ${host}`);
+    }
+    if (registries.some(r => r.host === host)) {
+      throw new BaseImagesConfigError(`${path}.host`, `${host} is listed twice`);
+    }
+    const publicKeys = entry.getOptionalStringArray('publicKeys') ?? [];
+    publicKeys.forEach((key, k) => {
+      if (!/-----BEGIN PUBLIC KEY-----[\s\S]+-----END PUBLIC KEY-----/.test(key)) {
+        throw new BaseImagesConfigError(`${path}.publicKeys[${k}]`, 'not a PEM public key (-----BEGIN PUBLIC KEY----- … -----END PUBLIC KEY-----)');
+      }
+    });
+    const credentialsConfig = entry.getOptionalConfig('credentials');
+    let credentials: RegistryConfig['credentials'];
+    if (credentialsConfig) {
+      checkKeys(credentialsConfig, `${path}.credentials`, `${ROOT}.registries[].credentials`);
+      credentials = {
+        username: credentialsConfig.getString('username'),
+        password: credentialsConfig.getString('password'),
+      };
+    }
+    const attestationsHost = entry.getOptionalString('attestationsHost');
+    registries.push({
+      host,
+      insecure,
+      publicKeys,
+      credentials,
+      attestationsHost: attestationsHost ? readHost(attestationsHost, `${path}.attestationsHost`) : undefined,
+      requiredAttestations: readPrefixes(entry, 'requiredAttestations', path),
+    });
+  });
+  return registries;
+}
+
+/**
+ * Reads and validates everything under `baseImages`, filling in the seed's
+ * defaults. Throws {@link BaseImagesConfigError} naming the offending key, so a
+ * typo fails start-up instead of silently falling back to a default.
+ */
+export function readBaseImagesConfig(root: Config): BaseImagesConfig {
+  const config = root.getOptionalConfig(ROOT);
+  if (config) checkKeys(config, ROOT, ROOT);
+
+  const defaults = config?.getOptionalConfig('defaults');
+  if (defaults) checkKeys(defaults, `${ROOT}.defaults`, `${ROOT}.defaults`);
+  const defaultFlavor: Flavor = (defaults && readEnum(defaults, 'flavor', `${ROOT}.defaults`, FLAVORS)) ?? 'standard';
+
+  const dhi = config?.getOptionalConfig('dhi');
+  if (dhi) checkKeys(dhi, `${ROOT}.dhi`, `${ROOT}.dhi`);
+  const dhiRegistry = dhi?.getOptionalString('registry');
+  const mirrorConfig = dhi?.getOptionalConfig('mirror');
+  let mirror: BaseImagesConfig['dhi']['mirror'];
+  if (mirrorConfig) {
+    const path = `${ROOT}.dhi.mirror`;
+    checkKeys(mirrorConfig, path, path);
+    const namespace = mirrorConfig.getString('namespace');
+    if (!/^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/.test(namespace)) {
+      throw new BaseImagesConfigError(`${path}.namespace`, `${JSON.stringify(namespace)} is not a valid registry namespace (lowercase)`);
+    }
+    const registry = mirrorConfig.getOptionalString('registry');
+    const repositoryPrefix = mirrorConfig.getOptionalString('repositoryPrefix') ?? 'dhi-';
+    if (!/^[a-z0-9._-]*$/.test(repositoryPrefix)) {
+      throw new BaseImagesConfigError(`${path}.repositoryPrefix`, `${JSON.stringify(repositoryPrefix)} may only hold lowercase letters, digits, ".", "_" and "-"`);
+    }
+    mirror = {
+      registry: registry ? readHost(registry, `${path}.registry`) : 'docker.io',
+      namespace,
+      repositoryPrefix,
+      useForAll: mirrorConfig.getOptionalBoolean('useForAll') ?? false,
+      extendedSupport: mirrorConfig.getOptionalBoolean('extendedSupport') ?? false,
+    };
+  }
+
+  const policy = config?.getOptionalConfig('policy');
+  if (policy) checkKeys(policy, `${ROOT}.policy`, `${ROOT}.policy`);
+
+  return {
+    defaultFlavor,
+    runtimes: readRuntimes(config?.getOptionalConfig('runtimes')),
+    dhi: {
+      registry: dhiRegistry ? readHost(dhiRegistry, `${ROOT}.dhi.registry`) : DEFAULT_DHI_REGISTRY,
+      mirror,
+    },
+    frameworks: readFrameworks(policy?.getOptionalConfig('frameworks')),
+    situations: readSituations(policy?.getOptionalConfig('situations')),
+    registries: readRegistries(config?.getOptionalConfigArray('registries')),
+    requiredAttestations: (config && readPrefixes(config, 'requiredAttestations', ROOT)) ?? DEFAULT_REQUIRED_ATTESTATIONS,
+  };
+}

@@ -1,0 +1,60 @@
+/**
+ * Errors the policy engine raises. Each names the input at fault and what to
+ * change, so the scaffolder and the status API can show it as is.
+ */
+export abstract class PolicyError extends Error {}
+
+/** A compliance annotation whose value cannot be read. */
+export class MalformedAnnotationError extends PolicyError {
+  readonly name = 'MalformedAnnotationError';
+  constructor(readonly entityRef: string, readonly annotation: string, problem: string) {
+    super(`Annotation '${annotation}' on ${entityRef} is malformed: ${problem}`);
+  }
+}
+
+/** A framework id that no `baseImages.policy.frameworks` entry defines. */
+export class UnknownFrameworkError extends PolicyError {
+  readonly name = 'UnknownFrameworkError';
+  constructor(readonly framework: string, readonly source: string, known: string[]) {
+    super(
+      `Compliance framework '${framework}' (from ${source}) has no policy. ` +
+        `Known frameworks: ${known.join(', ')}. Fix the 'compliance/frameworks' annotation on ${source}, ` +
+        `or define it under 'baseImages.policy.frameworks.${framework}' in app-config`,
+    );
+  }
+}
+
+/** A runtime the policy has no images for. */
+export class UnsupportedRuntimeError extends PolicyError {
+  readonly name = 'UnsupportedRuntimeError';
+  constructor(readonly runtime: string, supported: readonly string[]) {
+    super(
+      `Runtime ${JSON.stringify(runtime)} is not supported; choose one of ${supported.join(', ')} ` +
+        `(images per runtime are configured under 'baseImages.runtimes')`,
+    );
+  }
+}
+
+/** A requirement that the configured images and tags cannot meet. Never downgraded silently. */
+export class UnmeetableRequirementError extends PolicyError {
+  readonly name = 'UnmeetableRequirementError';
+  constructor(
+    readonly requirement: string,
+    readonly source: string | undefined,
+    readonly configKey: string,
+    detail: string,
+  ) {
+    super(
+      `Cannot meet ${requirement}${source ? ` (from ${source})` : ''}: ${detail}. ` +
+        `Configure '${configKey}' in app-config, or change the entity's compliance annotations`,
+    );
+  }
+}
+
+/** Bad input to the policy (version, flavor) that names the parameter. */
+export class InvalidPolicyInputError extends PolicyError {
+  readonly name = 'InvalidPolicyInputError';
+  constructor(readonly parameter: string, problem: string) {
+    super(`Invalid ${parameter}: ${problem}`);
+  }
+}

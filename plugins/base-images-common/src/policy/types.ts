@@ -1,0 +1,129 @@
+/** Runtimes the policy knows images for. */
+export const RUNTIMES = ['python', 'node'] as const;
+export type Runtime = (typeof RUNTIMES)[number];
+
+/** Image flavors: the Debian-based default or Alpine. */
+export const FLAVORS = ['standard', 'alpine'] as const;
+export type Flavor = (typeof FLAVORS)[number];
+
+/**
+ * What a framework (or situation) demands of a base image. The image chosen
+ * must satisfy the union of the demands of every effective framework.
+ * - `hardened`: a Docker Hardened Image instead of the standard slim image
+ * - `fips`: a `-fips` tag
+ * - `enterprise`: DHI Enterprise, pulled from the organisation's mirror namespace
+ * - `extended-support`: DHI ELS, which comes with DHI Enterprise
+ */
+export const CAPABILITIES = ['hardened', 'fips', 'enterprise', 'extended-support'] as const;
+export type Capability = (typeof CAPABILITIES)[number];
+
+/** How a base image is classified: standard slim, DHI, or DHI with FIPS. */
+export type Variant = 'slim' | 'dhi' | 'dhi-fips';
+
+/** Where a DHI image comes from: `dhi.io` or the organisation's Select/Enterprise mirror. */
+export type DhiEdition = 'community' | 'enterprise';
+
+/** Why a service is being built, from the seed's "when to use DHI" table. */
+export const SITUATIONS = ['production', 'prototype', 'open-source', 'security-sensitive'] as const;
+export type Situation = (typeof SITUATIONS)[number];
+
+export interface FrameworkPolicy {
+  id: string;
+  requires: Capability[];
+  aliases: string[];
+  description?: string;
+}
+
+export interface RuntimeCatalog {
+  /** Version used when none is asked for: `3.13`, `22`. */
+  defaultVersion: string;
+  /** Tags published for the hardened image (`3.13`, `3.13-fips`, `3.13-dev`, …). */
+  dhiTags: string[];
+}
+
+export interface DhiMirrorConfig {
+  /** Registry of the mirror, `docker.io` unless configured. */
+  registry: string;
+  /** The organisation namespace the DHI repositories are mirrored into. */
+  namespace: string;
+  /** Prefix of mirrored repository names: `dhi-` gives `<namespace>/dhi-python`. */
+  repositoryPrefix: string;
+  /** Pull every hardened image from the mirror, not only those that need Enterprise. */
+  useForAll: boolean;
+  /** The subscription includes DHI ELS (extended lifecycle support). */
+  extendedSupport: boolean;
+}
+
+export interface RegistryConfig {
+  host: string;
+  insecure: boolean;
+  publicKeys: string[];
+  credentials?: { username: string; password: string };
+  attestationsHost?: string;
+  requiredAttestations?: string[];
+}
+
+/** The validated `baseImages` configuration. */
+export interface BaseImagesConfig {
+  defaultFlavor: Flavor;
+  runtimes: Record<Runtime, RuntimeCatalog>;
+  dhi: {
+    registry: string;
+    mirror?: DhiMirrorConfig;
+  };
+  frameworks: FrameworkPolicy[];
+  situations: Record<Situation, Capability[]>;
+  registries: RegistryConfig[];
+  requiredAttestations: string[];
+}
+
+/** A framework that applies to an entity, with the entity it came from. */
+export interface EffectiveFramework {
+  id: string;
+  /** Entity ref the framework was inherited from (or the entity itself). */
+  source: string;
+  /** False when no `baseImages.policy.frameworks` entry defines it. */
+  known: boolean;
+}
+
+export interface EffectiveCompliance {
+  frameworks: EffectiveFramework[];
+  /** Set when some entity in the chain asks for extended support. */
+  extendedSupport?: { source: string };
+  /** Entity refs that the chain points at but the catalog does not have. */
+  missing: string[];
+  /** Human-readable notes on how the compliance was gathered. */
+  notes: string[];
+}
+
+/** One required capability with the reason it is required. */
+export interface Requirement {
+  capability: Capability;
+  /** `framework:hipaa`, `support:extended` or `situation:security-sensitive`. */
+  because: string;
+  /** Entity ref the requirement came from, when it came from the catalog. */
+  source?: string;
+}
+
+export interface ImageSelection {
+  runtime: Runtime;
+  version: string;
+  flavor: Flavor;
+  /** Image of the final (runtime) stage. */
+  runtimeImage: string;
+  /** Image of the build stage: the `-dev` variant, or the slim image. */
+  builderImage: string;
+  /** Image of the `debug` target: the `-dev` variant (has a shell). */
+  debugImage: string;
+  variant: Variant;
+  edition?: DhiEdition;
+  /** True when the runtime image ships no shell (no `RUN` allowed in its stage). */
+  shellless: boolean;
+  /** True when pulling needs `docker login` (dhi.io or a private mirror). */
+  authRequired: boolean;
+  /** Registry hosts the images come from (for CI login steps). */
+  registries: string[];
+  requirements: Requirement[];
+  frameworks: EffectiveFramework[];
+  reasons: string[];
+}
