@@ -7,7 +7,7 @@ import { EntityLoader } from './compliance';
 export function entity(
   kind: string,
   name: string,
-  spec: Record<string, unknown> = {},
+  spec: NonNullable<Entity['spec']> = {},
   annotations: Record<string, string> = {},
 ): Entity {
   return {

@@ -1,0 +1,18 @@
+import { TemplateExample } from '@backstage/plugin-scaffolder-node';
+import yaml from 'yaml';
+
+export const examples: TemplateExample[] = [
+  {
+    description: 'Publish the rendered service as a local git repository',
+    example: yaml.stringify({
+      steps: [
+        {
+          id: 'publish',
+          action: 'base-images:publish-local',
+          name: 'Publish',
+          input: { repoName: '${{ parameters.name }}' },
+        },
+      ],
+    }),
+  },
+];

@@ -1,0 +1,111 @@
+import { InputError, NotFoundError } from '@backstage/errors';
+import { CatalogService } from '@backstage/plugin-catalog-node';
+import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import {
+  ANNOTATION_COMPLIANCE_FRAMEWORKS,
+  BaseImagesConfig,
+  collectCompliance,
+  FLAVORS,
+  PolicyError,
+  RUNTIMES,
+  selectImages,
+  SITUATIONS,
+} from '@internal/backstage-plugin-base-images-common';
+import { PublishSettings } from '../settings';
+import { examples } from './resolve.examples';
+
+/** Source named for frameworks given directly as template input. */
+export const TEMPLATE_INPUT_SOURCE = 'template input';
+
+/**
+ * `base-images:resolve`: reads the compliance of the chosen owner and system
+ * through the catalog, with the task initiator's credentials, and applies the
+ * platform team's base-image policy.
+ */
+export function createResolveBaseImagesAction(options: {
+  catalog: CatalogService;
+  config: BaseImagesConfig;
+  publish: PublishSettings;
+}) {
+  const { catalog, config, publish } = options;
+  return createTemplateAction({
+    id: 'base-images:resolve',
+    description:
+      'Chooses the runtime, builder and debug base images for a new service from the compliance annotations of its owner, system and domain',
+    examples,
+    supportsDryRun: true,
+    schema: {
+      input: {
+        runtime: z => z.enum(RUNTIMES).describe('Service runtime: python or node'),
+        version: z => z.string().max(20).optional().describe('Runtime version, for example 3.13 or 22; defaults to the policy default'),
+        flavor: z => z.enum(FLAVORS).optional().describe('standard (Debian) or alpine'),
+        situation: z => z.enum(SITUATIONS).optional().describe('production (default), prototype, open-source or security-sensitive'),
+        owner: z => z.string().max(300).optional().describe('Owner entity ref (a Group carries compliance)'),
+        system: z => z.string().max(300).optional().describe('System entity ref'),
+        frameworks: z => z.array(z.string().max(64)).max(20).optional().describe('Extra compliance frameworks for this service'),
+      },
+      output: {
+        runtimeImage: z => z.string().describe('Image of the final, runtime stage'),
+        builderImage: z => z.string().describe('Image of the build stage'),
+        debugImage: z => z.string().describe('Image of the debug target'),
+        variant: z => z.enum(['slim', 'dhi', 'dhi-fips']),
+        shellless: z => z.boolean().describe('The runtime image has no shell'),
+        frameworks: z => z.array(z.object({ id: z.string(), source: z.string() })),
+        authRequired: z => z.boolean().describe('Pulling the images needs a registry login'),
+        registries: z => z.array(z.string()),
+        reasons: z => z.array(z.string()),
+        version: z => z.string(),
+        publishTarget: z => z.enum(['local', 'github']).describe('Where the templates publish, from baseImages.publish.target'),
+        githubRepoUrlPrefix: z => z.string().describe('For publish:github: "<host>?owner=<owner>&repo=" (empty when publishing locally)'),
+      },
+    },
+    async handler(ctx) {
+      const { input } = ctx;
+      const credentials = await ctx.getInitiatorCredentials();
+      const load = (ref: string) => catalog.getEntityByRef(ref, { credentials });
+      const namespace = 'default';
+      const annotations = input.frameworks?.length
+        ? { [ANNOTATION_COMPLIANCE_FRAMEWORKS]: input.frameworks.join(',') }
+        : undefined;
+
+      let selection;
+      try {
+        const compliance = await collectCompliance(
+          { ref: TEMPLATE_INPUT_SOURCE, namespace, annotations, owner: input.owner, system: input.system },
+          load,
+          config,
+        );
+        if (compliance.missing.length > 0) {
+          throw new NotFoundError(
+            `${compliance.missing.join(', ')} ${compliance.missing.length > 1 ? 'are' : 'is'} not in the catalog, or you may not read ${compliance.missing.length > 1 ? 'them' : 'it'}; pick an existing owner and system`,
+          );
+        }
+        compliance.notes.forEach(note => ctx.logger.info(note));
+        selection = selectImages(
+          { runtime: input.runtime, version: input.version, flavor: input.flavor, situation: input.situation },
+          compliance,
+          config,
+        );
+      } catch (error) {
+        if (error instanceof PolicyError) throw new InputError(error.message);
+        throw error;
+      }
+
+      ctx.logger.info(`Base image: ${selection.runtimeImage} (${selection.variant}); builder ${selection.builderImage}`);
+      selection.reasons.forEach(reason => ctx.logger.info(`  ${reason}`));
+
+      ctx.output('runtimeImage', selection.runtimeImage);
+      ctx.output('builderImage', selection.builderImage);
+      ctx.output('debugImage', selection.debugImage);
+      ctx.output('variant', selection.variant);
+      ctx.output('shellless', selection.shellless);
+      ctx.output('frameworks', selection.frameworks.map(({ id, source }) => ({ id, source })));
+      ctx.output('authRequired', selection.authRequired);
+      ctx.output('registries', selection.registries);
+      ctx.output('reasons', selection.reasons);
+      ctx.output('version', selection.version);
+      ctx.output('publishTarget', publish.target);
+      ctx.output('githubRepoUrlPrefix', publish.github ? `${publish.github.host}?owner=${encodeURIComponent(publish.github.owner)}&repo=` : '');
+    },
+  });
+}
