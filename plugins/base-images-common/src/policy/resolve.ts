@@ -141,7 +141,7 @@ export function selectImages(
     return {
       runtime, version, flavor,
       runtimeImage: image, builderImage: image, debugImage: image,
-      variant: 'slim', shellless: false, authRequired: false, registries: [DOCKER_HUB],
+      variant: 'slim', shellless: false, authRequired: false, loginRegistries: [],
       requirements, frameworks: compliance.frameworks, reasons,
     };
   }
@@ -208,7 +208,7 @@ export function selectImages(
     edition,
     shellless: true,
     authRequired: true,
-    registries: [...new Set([registry, ...(devTag ? [] : [DOCKER_HUB])])],
+    loginRegistries: [registry],
     requirements,
     frameworks: compliance.frameworks,
     reasons,

@@ -121,8 +121,8 @@ export interface ImageSelection {
   shellless: boolean;
   /** True when pulling needs `docker login` (dhi.io or a private mirror). */
   authRequired: boolean;
-  /** Registry hosts the images come from (for CI login steps). */
-  registries: string[];
+  /** Registry hosts that need `docker login` before pulling (for CI login steps). */
+  loginRegistries: string[];
   requirements: Requirement[];
   frameworks: EffectiveFramework[];
   reasons: string[];

@@ -7,9 +7,9 @@ import { ConflictError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { PublishSettings } from '../settings';
 import { examples } from './publishLocal.examples';
+import { checkServiceName, SERVICE_NAME, SERVICE_NAME_RULE } from './inputRules';
 
 const run = promisify(execFile);
-const REPO_NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
 /**
  * `base-images:publish-local`: makes the workspace a git repository under
@@ -25,7 +25,7 @@ export function createPublishLocalAction(options: { publish: PublishSettings }) 
     supportsDryRun: true,
     schema: {
       input: {
-        repoName: z => z.string().regex(REPO_NAME, 'must be 1-63 lowercase letters, digits and "-"'),
+        repoName: z => z.string().regex(SERVICE_NAME, SERVICE_NAME_RULE),
         sourcePath: z => z.string().optional().describe('Directory of the workspace to publish'),
         defaultBranch: z => z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).optional(),
         commitMessage: z => z.string().max(500).optional(),
@@ -38,7 +38,7 @@ export function createPublishLocalAction(options: { publish: PublishSettings }) 
     },
     async handler(ctx) {
       const input = {
-        repoName: ctx.input.repoName,
+        repoName: checkServiceName('repoName', ctx.input.repoName),
         sourcePath: ctx.input.sourcePath ?? '.',
         defaultBranch: ctx.input.defaultBranch ?? 'main',
         commitMessage: ctx.input.commitMessage ?? 'Initial commit',

@@ -26,7 +26,7 @@ export const examples: TemplateExample[] = [
             },
             shellless: '${{ steps.resolve.output.shellless }}',
             authRequired: '${{ steps.resolve.output.authRequired }}',
-            registries: '${{ steps.resolve.output.registries }}',
+            loginRegistries: '${{ steps.resolve.output.loginRegistries }}',
             frameworks: '${{ steps.resolve.output.frameworks }}',
             reasons: '${{ steps.resolve.output.reasons }}',
           },

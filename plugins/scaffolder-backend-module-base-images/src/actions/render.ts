@@ -14,8 +14,8 @@ import {
 import { checkDockerfile } from '../render/checkDockerfile';
 import { renderSkeleton } from '../render/renderSkeleton';
 import { examples } from './render.examples';
+import { checkDescription, checkServiceName, MAX_DESCRIPTION_LENGTH, SERVICE_NAME, SERVICE_NAME_RULE } from './inputRules';
 
-const SERVICE_NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
 /**
  * Refuses images the policy could not have produced: the runtime image must
@@ -68,8 +68,8 @@ export function createRenderServiceAction(options: {
     schema: {
       input: {
         runtime: z => z.enum(RUNTIMES),
-        name: z => z.string().regex(SERVICE_NAME, 'must be 1-63 lowercase letters, digits and "-", starting and ending with a letter or digit').describe('Service name'),
-        description: z => z.string().max(1000, 'must be at most 1000 characters').optional().describe('Service description (data, never template source); default empty'),
+        name: z => z.string().regex(SERVICE_NAME, SERVICE_NAME_RULE).describe('Service name'),
+        description: z => z.string().max(MAX_DESCRIPTION_LENGTH).optional().describe('Service description (data, never template source); default empty'),
         owner: z => z.string().min(1).max(300).describe('Owner entity ref'),
         system: z => z.string().max(300).optional().describe('System entity ref'),
         lifecycle: z => z.string().regex(/^[a-z][a-z0-9-]{0,31}$/).optional(),
@@ -85,7 +85,7 @@ export function createRenderServiceAction(options: {
         version: z => z.string().regex(/^\d+(\.\d+){0,2}$/),
         shellless: z => z.boolean(),
         authRequired: z => z.boolean(),
-        registries: z => z.array(z.string()).optional(),
+        loginRegistries: z => z.array(z.string()).optional(),
         frameworks: z => z.array(z.object({ id: z.string(), source: z.string() })).optional(),
         reasons: z => z.array(z.string()).optional(),
       },
@@ -97,12 +97,13 @@ export function createRenderServiceAction(options: {
     async handler(ctx) {
       const input = {
         ...ctx.input,
-        description: ctx.input.description ?? '',
+        name: checkServiceName('name', ctx.input.name),
+        description: checkDescription(ctx.input.description),
         lifecycle: ctx.input.lifecycle ?? 'production',
         port: ctx.input.port ?? 8080,
         skeleton: ctx.input.skeleton ?? './skeleton',
         targetPath: ctx.input.targetPath ?? '.',
-        registries: ctx.input.registries ?? [],
+        loginRegistries: ctx.input.loginRegistries ?? [],
         frameworks: ctx.input.frameworks ?? [],
         reasons: ctx.input.reasons ?? [],
       };
@@ -136,7 +137,7 @@ export function createRenderServiceAction(options: {
           variant: input.images.variant,
           shellless: input.shellless,
           authRequired: input.authRequired,
-          registries: input.registries,
+          loginRegistries: input.loginRegistries,
           frameworks: input.frameworks,
           reasons: input.reasons,
         },

@@ -52,7 +52,7 @@ export function createResolveBaseImagesAction(options: {
         shellless: z => z.boolean().describe('The runtime image has no shell'),
         frameworks: z => z.array(z.object({ id: z.string(), source: z.string() })),
         authRequired: z => z.boolean().describe('Pulling the images needs a registry login'),
-        registries: z => z.array(z.string()),
+        loginRegistries: z => z.array(z.string()),
         reasons: z => z.array(z.string()),
         version: z => z.string(),
         publishTarget: z => z.enum(['local', 'github']).describe('Where the templates publish, from baseImages.publish.target'),
@@ -101,7 +101,7 @@ export function createResolveBaseImagesAction(options: {
       ctx.output('shellless', selection.shellless);
       ctx.output('frameworks', selection.frameworks.map(({ id, source }) => ({ id, source })));
       ctx.output('authRequired', selection.authRequired);
-      ctx.output('registries', selection.registries);
+      ctx.output('loginRegistries', selection.loginRegistries);
       ctx.output('reasons', selection.reasons);
       ctx.output('version', selection.version);
       ctx.output('publishTarget', publish.target);
