@@ -20,7 +20,7 @@ backend.add(import('@backstage/plugin-scaffolder-backend-module-github'));
 backend.add(import('@internal/backstage-plugin-scaffolder-backend-module-base-images'));
 
 // base-image status: signatures, attestations and policy verdicts
-// backend.add(import('@internal/backstage-plugin-base-images-backend'));
+backend.add(import('@internal/backstage-plugin-base-images-backend'));
 
 // permissions
 backend.add(import('@backstage/plugin-permission-backend'));

@@ -44,7 +44,7 @@ const KNOWN_KEYS: Record<string, string[]> = {
   [`${ROOT}.dhi.mirror`]: ['registry', 'namespace', 'repositoryPrefix', 'useForAll', 'extendedSupport'],
   [`${ROOT}.policy`]: ['frameworks', 'situations'],
   [`${ROOT}.policy.frameworks.*`]: ['requires', 'aliases', 'description'],
-  [`${ROOT}.registries[]`]: ['host', 'insecure', 'publicKeys', 'credentials', 'attestationsHost', 'requiredAttestations'],
+  [`${ROOT}.registries[]`]: ['host', 'insecure', 'publicKeys', 'credentials', 'attestationsHost', 'requiredAttestations', 'extraHosts'],
   [`${ROOT}.registries[].credentials`]: ['username', 'password'],
 };
 
@@ -227,6 +227,7 @@ function readRegistries(configs: Config[] | undefined): RegistryConfig[] {
       };
     }
     const attestationsHost = entry.getOptionalString('attestationsHost');
+    const extraHosts = (entry.getOptionalStringArray('extraHosts') ?? []).map((extra, k) => readHost(extra, `${path}.extraHosts[${k}]`));
     registries.push({
       host,
       insecure,
@@ -234,6 +235,7 @@ function readRegistries(configs: Config[] | undefined): RegistryConfig[] {
       credentials,
       attestationsHost: attestationsHost ? readHost(attestationsHost, `${path}.attestationsHost`) : undefined,
       requiredAttestations: readPrefixes(entry, 'requiredAttestations', path),
+      extraHosts,
     });
   });
   return registries;

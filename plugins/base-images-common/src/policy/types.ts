@@ -61,6 +61,8 @@ export interface RegistryConfig {
   credentials?: { username: string; password: string };
   attestationsHost?: string;
   requiredAttestations?: string[];
+  /** Other hosts this registry sends clients to: token realm, blob storage. */
+  extraHosts: string[];
 }
 
 /** The validated `baseImages` configuration. */

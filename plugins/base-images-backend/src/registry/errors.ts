@@ -1,0 +1,12 @@
+/**
+ * What went wrong talking to a registry. `unavailable`: the registry could not
+ * be asked (network, timeout, 5xx, auth, refused host); the last known result
+ * stands. `integrity`: it answered with content that cannot be trusted
+ * (digest mismatch, oversize, malformed) and the image counts as invalid.
+ */
+export class RegistryError extends Error {
+  readonly name = 'RegistryError';
+  constructor(readonly kind: 'unavailable' | 'integrity', message: string) {
+    super(message);
+  }
+}
