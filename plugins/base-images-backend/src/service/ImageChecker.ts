@@ -94,7 +94,8 @@ export class ImageChecker {
 
     const top = await this.client.getManifest(image.registry, image.repository, image.digest ?? image.tag ?? 'latest');
     if (!top) {
-      throw new RegistryError('unavailable', `${image.registry}/${image.repository}:${image.digest ?? image.tag ?? 'latest'} was not found`);
+      const reference = image.digest ? `@${image.digest}` : `:${image.tag ?? 'latest'}`;
+      throw new RegistryError('unavailable', `${image.registry}/${image.repository}${reference} was not found`);
     }
     state.imageDigests.add(top.digest);
     state.manifests.set(top.digest, top.bytes);
