@@ -65,7 +65,7 @@ export const baseImagesPlugin = createBackendPlugin({
           },
         });
 
-        httpRouter.use(createRouter({ httpAuth, catalog, statuses }));
+        httpRouter.use(createRouter({ httpAuth, catalog, statuses, config: baseImages }));
       },
     });
   },

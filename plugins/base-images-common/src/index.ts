@@ -14,4 +14,5 @@ export * from './policy/compliance';
 export * from './policy/images';
 export * from './policy/resolve';
 export * from './policy/verdict';
+export * from './policy/newService';
 export * from './status';

@@ -208,17 +208,18 @@ export class RegistryClient {
     if (reference.startsWith('sha256:') && digest !== reference) {
       throw new RegistryError('integrity', `${what} hashes to ${digest}, not the digest it was asked for`);
     }
+    // A garbled answer says the registry is broken, not that the image is: unavailable.
     let parsed: unknown;
     try {
       parsed = JSON.parse(bytes.toString('utf8'));
     } catch {
-      throw new RegistryError('integrity', `${what} is not JSON`);
+      throw new RegistryError('unavailable', `${what} is not JSON`);
     }
     let manifest: Manifest;
     try {
       manifest = checkManifestShape(parsed, what);
     } catch (error) {
-      throw new RegistryError('integrity', (error as Error).message);
+      throw new RegistryError('unavailable', (error as Error).message);
     }
     const mediaType = manifest.mediaType ?? response.headers.get('content-type')?.split(';')[0] ?? '';
     return { digest, mediaType, bytes, manifest };
@@ -252,7 +253,7 @@ export class RegistryClient {
         const index = checkManifestShape(JSON.parse(bytes.toString('utf8')), `referrers of ${digest}`);
         return { source: 'referrers', descriptors: index.manifests ?? [] };
       } catch {
-        throw new RegistryError('integrity', `referrers of ${digest} on ${host} is not a valid index`);
+        throw new RegistryError('unavailable', `referrers of ${digest} on ${host} is not a valid index`);
       }
     }
     await response.body?.cancel();

@@ -2,7 +2,15 @@ import { HttpAuthService } from '@backstage/backend-plugin-api';
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import { InputError, NotFoundError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
-import { ATTESTATION_STATUSES, OverviewResponse } from '@internal/backstage-plugin-base-images-common';
+import {
+  ATTESTATION_STATUSES,
+  BaseImagesConfig,
+  MissingEntityError,
+  OverviewResponse,
+  PolicyError,
+  resolveNewService,
+} from '@internal/backstage-plugin-base-images-common';
+import { z } from 'zod';
 import express from 'express';
 import Router from 'express-promise-router';
 import { ImageStatus } from './AttestationService';
@@ -11,12 +19,23 @@ import { componentsWithBaseImage, mapLimit } from './fleet';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/;
 
+const previewRequest = z.object({
+  runtime: z.string().max(40),
+  version: z.string().max(40).optional(),
+  flavor: z.string().max(40).optional(),
+  situation: z.string().max(40).optional(),
+  owner: z.string().max(300).optional(),
+  system: z.string().max(300).optional(),
+  frameworks: z.array(z.string().max(64)).max(20).optional(),
+});
+
 export function createRouter(options: {
   httpAuth: HttpAuthService;
   catalog: CatalogService;
   statuses: EntityStatusService;
+  config: BaseImagesConfig;
 }): express.Router {
-  const { httpAuth, catalog, statuses } = options;
+  const { httpAuth, catalog, statuses, config } = options;
   const router = Router();
   router.use(express.json());
 
@@ -43,6 +62,22 @@ export function createRouter(options: {
 
   router.post('/entities/:kind/:namespace/:name/refresh', async (req, res) => {
     res.json(await entityStatus(req, true));
+  });
+
+  // What base-images:resolve would choose for a new service: the form preview.
+  router.post('/preview', async (req, res) => {
+    const parsed = previewRequest.safeParse(req.body);
+    if (!parsed.success) {
+      throw new InputError(`Invalid preview request: ${parsed.error.issues.map(i => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}`);
+    }
+    const credentials = await httpAuth.credentials(req);
+    try {
+      res.json(await resolveNewService(parsed.data, cachingLoader(catalog, credentials), config));
+    } catch (error) {
+      if (error instanceof MissingEntityError) throw new NotFoundError(error.message);
+      if (error instanceof PolicyError) throw new InputError(error.message);
+      throw error;
+    }
   });
 
   router.get('/overview', async (req, res) => {

@@ -58,3 +58,13 @@ export class InvalidPolicyInputError extends PolicyError {
     super(`Invalid ${parameter}: ${problem}`);
   }
 }
+
+/** An owner, system or domain that the catalog does not have (or the caller may not read). */
+export class MissingEntityError extends PolicyError {
+  readonly name = 'MissingEntityError';
+  constructor(readonly entityRefs: string[]) {
+    super(
+      `${entityRefs.join(', ')} ${entityRefs.length > 1 ? 'are' : 'is'} not in the catalog, or you may not read ${entityRefs.length > 1 ? 'them' : 'it'}; pick an existing owner and system`,
+    );
+  }
+}

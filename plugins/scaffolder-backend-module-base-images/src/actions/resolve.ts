@@ -2,20 +2,16 @@ import { InputError, NotFoundError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
-  ANNOTATION_COMPLIANCE_FRAMEWORKS,
   BaseImagesConfig,
-  collectCompliance,
   FLAVORS,
+  MissingEntityError,
   PolicyError,
+  resolveNewService,
   RUNTIMES,
-  selectImages,
   SITUATIONS,
 } from '@internal/backstage-plugin-base-images-common';
 import { PublishSettings } from '../settings';
 import { examples } from './resolve.examples';
-
-/** Source named for frameworks given directly as template input. */
-export const TEMPLATE_INPUT_SOURCE = 'template input';
 
 /**
  * `base-images:resolve`: reads the compliance of the chosen owner and system
@@ -62,31 +58,11 @@ export function createResolveBaseImagesAction(options: {
     async handler(ctx) {
       const { input } = ctx;
       const credentials = await ctx.getInitiatorCredentials();
-      const load = (ref: string) => catalog.getEntityByRef(ref, { credentials });
-      const namespace = 'default';
-      const annotations = input.frameworks?.length
-        ? { [ANNOTATION_COMPLIANCE_FRAMEWORKS]: input.frameworks.join(',') }
-        : undefined;
-
       let selection;
       try {
-        const compliance = await collectCompliance(
-          { ref: TEMPLATE_INPUT_SOURCE, namespace, annotations, owner: input.owner, system: input.system },
-          load,
-          config,
-        );
-        if (compliance.missing.length > 0) {
-          throw new NotFoundError(
-            `${compliance.missing.join(', ')} ${compliance.missing.length > 1 ? 'are' : 'is'} not in the catalog, or you may not read ${compliance.missing.length > 1 ? 'them' : 'it'}; pick an existing owner and system`,
-          );
-        }
-        compliance.notes.forEach(note => ctx.logger.info(note));
-        selection = selectImages(
-          { runtime: input.runtime, version: input.version, flavor: input.flavor, situation: input.situation },
-          compliance,
-          config,
-        );
+        selection = await resolveNewService(input, ref => catalog.getEntityByRef(ref, { credentials }), config);
       } catch (error) {
+        if (error instanceof MissingEntityError) throw new NotFoundError(error.message);
         if (error instanceof PolicyError) throw new InputError(error.message);
         throw error;
       }

@@ -1,0 +1,122 @@
+import crypto from 'node:crypto';
+import http from 'node:http';
+import net from 'node:net';
+import { LocalRegistry } from './localRegistry';
+
+type Fault = 'hang' | 'malformed' | number | { body: Buffer } | { redirect: string } | undefined;
+
+/**
+ * An in-memory OCI registry for the paths distribution 2.8 cannot exercise:
+ * the native referrers API and injected faults. Same push API as the real one,
+ * so the image fixtures work against both.
+ */
+export interface FakeRegistry extends LocalRegistry {
+  /** Decides a fault per request (path like /v2/repo/manifests/tag), or undefined to answer normally. */
+  fault: (method: string, path: string) => Fault;
+  referrersApi: boolean;
+  requests: string[];
+}
+
+export async function startFakeRegistry(options: { referrersApi?: boolean; host?: string } = {}): Promise<FakeRegistry> {
+  const blobs = new Map<string, Buffer>();
+  const manifests = new Map<string, { bytes: Buffer; mediaType: string }>();
+  const tags = new Map<string, string>();
+  const uploads = new Set<string>();
+  const sockets = new Set<net.Socket>();
+  const sha = (b: Buffer) => `sha256:${crypto.createHash('sha256').update(b).digest('hex')}`;
+
+  const registry: FakeRegistry = {
+    host: '',
+    tokenHost: '',
+    credentials: { username: 'tester', password: 'secret' },
+    tokenRequests: [],
+    fault: () => undefined,
+    referrersApi: options.referrersApi ?? true,
+    requests: [],
+    async stop() {
+      sockets.forEach(s => s.destroy());
+      await new Promise<void>(resolve => server.close(() => resolve()));
+    },
+    async stopRegistry() {
+      await registry.stop();
+    },
+    async startRegistry() {
+      throw new Error('the fake registry does not restart');
+    },
+  };
+
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', c => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const url = new URL(req.url!, 'http://localhost');
+      registry.requests.push(`${req.method} ${url.pathname}`);
+      if (url.pathname === '/token') {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token: 'fake' }));
+        return;
+      }
+      const fault = registry.fault(req.method!, url.pathname);
+      if (fault === 'hang') return; // never answers
+      if (typeof fault === 'number') {
+        res.writeHead(fault).end('injected');
+        return;
+      }
+      if (fault === 'malformed') {
+        res.writeHead(200, { 'content-type': 'application/vnd.oci.image.index.v1+json' }).end('{"schemaVersion": 2, "manifests": [');
+        return;
+      }
+      if (fault && 'redirect' in fault) {
+        res.writeHead(307, { location: fault.redirect }).end();
+        return;
+      }
+      if (fault && 'body' in fault) {
+        res.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json' }).end(fault.body);
+        return;
+      }
+
+      let match: RegExpExecArray | null;
+      if (req.method === 'POST' && /^\/v2\/.+\/blobs\/uploads\/$/.test(url.pathname)) {
+        const id = crypto.randomUUID();
+        uploads.add(id);
+        res.writeHead(202, { location: `/upload/${id}` }).end();
+      } else if (req.method === 'PUT' && (match = /^\/upload\/(.+)$/.exec(url.pathname)) && uploads.delete(match[1])) {
+        blobs.set(url.searchParams.get('digest')!, body);
+        res.writeHead(201).end();
+      } else if (req.method === 'PUT' && (match = /^\/v2\/(.+)\/manifests\/(.+)$/.exec(url.pathname))) {
+        const digest = sha(body);
+        manifests.set(digest, { bytes: body, mediaType: req.headers['content-type']! });
+        if (!match[2].startsWith('sha256:')) tags.set(`${match[1]}:${match[2]}`, digest);
+        res.writeHead(201, { 'docker-content-digest': digest }).end();
+      } else if (req.method === 'GET' && (match = /^\/v2\/(.+)\/manifests\/(.+)$/.exec(url.pathname))) {
+        const digest = match[2].startsWith('sha256:') ? match[2] : tags.get(`${match[1]}:${match[2]}`);
+        const manifest = digest && manifests.get(digest);
+        if (!manifest) res.writeHead(404).end('{"errors":[{"code":"MANIFEST_UNKNOWN"}]}');
+        else res.writeHead(200, { 'content-type': manifest.mediaType, 'docker-content-digest': digest }).end(manifest.bytes);
+      } else if (req.method === 'GET' && (match = /^\/v2\/(.+)\/blobs\/(.+)$/.exec(url.pathname))) {
+        const blob = blobs.get(match[2]);
+        if (!blob) res.writeHead(404).end();
+        else res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(blob);
+      } else if (req.method === 'GET' && registry.referrersApi && (match = /^\/v2\/(.+)\/referrers\/(.+)$/.exec(url.pathname))) {
+        const referrers = [...manifests.entries()].flatMap(([digest, { bytes, mediaType }]) => {
+          const parsed = JSON.parse(bytes.toString());
+          return parsed.subject?.digest === match![2]
+            ? [{ mediaType, digest, size: bytes.length, artifactType: parsed.artifactType ?? parsed.config?.mediaType, annotations: parsed.annotations }]
+            : [];
+        });
+        res.writeHead(200, { 'content-type': 'application/vnd.oci.image.index.v1+json' })
+          .end(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: referrers }));
+      } else {
+        res.writeHead(404).end();
+      }
+    });
+  });
+  server.on('connection', socket => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>(resolve => server.listen(0, options.host ?? '127.0.0.1', resolve));
+  registry.host = `${options.host ?? '127.0.0.1'}:${(server.address() as net.AddressInfo).port}`;
+  registry.tokenHost = registry.host;
+  return registry;
+}
