@@ -1,0 +1,3 @@
+export { baseImagesApiRef } from './BaseImagesApi';
+export type { BaseImagesApi } from './BaseImagesApi';
+export { BaseImagesClient } from './BaseImagesClient';

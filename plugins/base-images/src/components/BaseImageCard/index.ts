@@ -1,0 +1,1 @@
+export { BaseImageCard, BaseImageStatusView } from './BaseImageCard';

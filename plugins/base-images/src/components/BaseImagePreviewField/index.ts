@@ -1,0 +1,2 @@
+export { BaseImagePreviewField } from './BaseImagePreviewField';
+export type { BaseImagePreviewOptions } from './BaseImagePreviewField';
