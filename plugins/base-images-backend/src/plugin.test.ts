@@ -3,9 +3,9 @@ import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { Entity } from '@backstage/catalog-model';
 import request from 'supertest';
 import { baseImagesPlugin } from './plugin';
-import { startFakeRegistry, FakeRegistry } from './testing/fakeRegistry';
-import { Pusher } from './testing/pusher';
-import { pushImage } from './testing/images';
+import { startFakeRegistry, FakeRegistry } from './__testUtils__/fakeRegistry';
+import { Pusher } from './__testUtils__/pusher';
+import { pushImage } from './__testUtils__/images';
 
 const component = (name: string, annotations: Record<string, string>, spec: Record<string, string> = {}): Entity => ({
   apiVersion: 'backstage.io/v1alpha1',

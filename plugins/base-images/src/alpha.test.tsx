@@ -4,7 +4,7 @@ import { EntityCardBlueprint } from '@backstage/plugin-catalog-react/alpha';
 import { screen } from '@testing-library/react';
 import { baseImagesApiRef } from './api';
 import { baseImageEntityCard } from './alpha';
-import { entity, mockApi, statusResponse } from './testing/fixtures';
+import { entity, mockApi, statusResponse } from './__testUtils__/fixtures';
 
 describe('/alpha entity card extension', () => {
   it('renders the card on an entity page in the new frontend system', async () => {

@@ -1,10 +1,10 @@
 import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
 import { parseImageReference } from '@internal/backstage-plugin-base-images-common';
 import { ResultStore } from '../database/ResultStore';
-import { checkerFor } from '../testing/checker';
-import { startFakeRegistry, FakeRegistry } from '../testing/fakeRegistry';
-import { createTestKey, PROVENANCE, pushImage, pushSignedAttestation, SBOM, VEX } from '../testing/images';
-import { Pusher } from '../testing/pusher';
+import { checkerFor } from '../__testUtils__/checker';
+import { startFakeRegistry, FakeRegistry } from '../__testUtils__/fakeRegistry';
+import { createTestKey, PROVENANCE, pushImage, pushSignedAttestation, SBOM, VEX } from '../__testUtils__/images';
+import { Pusher } from '../__testUtils__/pusher';
 import { AttestationService } from './AttestationService';
 
 jest.setTimeout(60_000);

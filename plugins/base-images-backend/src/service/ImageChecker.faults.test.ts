@@ -1,7 +1,7 @@
-import { startFakeRegistry, FakeRegistry } from '../testing/fakeRegistry';
-import { Pusher } from '../testing/pusher';
-import { createTestKey, PROVENANCE, pushImage, pushSignedAttestation, SBOM, TestKey, VEX } from '../testing/images';
-import { checkerFor } from '../testing/checker';
+import { startFakeRegistry, FakeRegistry } from '../__testUtils__/fakeRegistry';
+import { Pusher } from '../__testUtils__/pusher';
+import { createTestKey, PROVENANCE, pushImage, pushSignedAttestation, SBOM, TestKey, VEX } from '../__testUtils__/images';
+import { checkerFor } from '../__testUtils__/checker';
 
 /** Paths distribution 2.8 cannot exercise: the native referrers API, and faults. */
 describe('ImageChecker: native referrers and registry faults', () => {

@@ -1,5 +1,5 @@
-import { startLocalRegistry, LocalRegistry } from '../testing/localRegistry';
-import { Pusher } from '../testing/pusher';
+import { startLocalRegistry, LocalRegistry } from '../__testUtils__/localRegistry';
+import { Pusher } from '../__testUtils__/pusher';
 import {
   addReferrer,
   bundleToJSON,
@@ -16,8 +16,8 @@ import {
   statementFor,
   TestKey,
   VEX,
-} from '../testing/images';
-import { checkerFor } from '../testing/checker';
+} from '../__testUtils__/images';
+import { checkerFor } from '../__testUtils__/checker';
 
 /**
  * Against Debian's docker-registry (distribution 2.8) with token auth.

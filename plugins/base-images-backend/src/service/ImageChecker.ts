@@ -244,14 +244,11 @@ export class ImageChecker {
       const predicateType = statement.predicateType ?? layer.annotations?.[PREDICATE_TYPE_ANNOTATION] ?? 'unknown';
       if (statement.message) {
         state.attestations.push({ predicateType, verified: false, signer, digest: layer.digest, message: statement.message });
+      } else if (signed) {
+        state.attestations.push({ predicateType, verified: true, signer, digest: layer.digest });
       } else {
-        state.attestations.push({
-          predicateType,
-          verified: signed,
-          signer: signed ? signer : undefined,
-          digest: layer.digest,
-          message: signed ? undefined : ownSignatures.length ? 'the attestation manifest signature does not verify' : `unsigned (${source})`,
-        });
+        const message = ownSignatures.length ? 'the attestation manifest signature does not verify' : `unsigned (${source})`;
+        state.attestations.push({ predicateType, verified: false, digest: layer.digest, message });
       }
     }
   }

@@ -17,6 +17,11 @@ export interface ImageClassification {
 
 const FIPS_TAG = /(^|[-_.])fips([-_.]|$)/;
 
+function variantOf(hardened: boolean, fips: boolean): ImageClassification['variant'] {
+  if (!hardened) return 'slim';
+  return fips ? 'dhi-fips' : 'dhi';
+}
+
 export function mirrorRepository(config: BaseImagesConfig, runtime: Runtime): string | undefined {
   const mirror = config.dhi.mirror;
   return mirror ? `${mirror.namespace}/${mirror.repositoryPrefix}${runtime}` : undefined;
@@ -40,7 +45,7 @@ export function classifyImage(ref: ImageReference, config: BaseImagesConfig): Im
     fips,
     enterprise: inMirror,
     extendedSupport: inMirror && !!mirror?.extendedSupport,
-    variant: !hardened ? 'slim' : fips ? 'dhi-fips' : 'dhi',
+    variant: variantOf(hardened, fips),
     runtime,
     version: ref.tag?.match(/^\d+(?:\.\d+)*/)?.[0],
   };

@@ -40,7 +40,7 @@ const IMPLIES: Record<Capability, Capability[]> = {
 
 function describe(requirement: Requirement): string {
   const [kind, id] = requirement.because.split(':');
-  const what = kind === 'framework' ? `framework ${id}` : kind === 'support' ? 'extended support' : `situation ${id}`;
+  const what = { framework: `framework ${id}`, support: 'extended support', situation: `situation ${id}` }[kind] ?? requirement.because;
   return `${what}${requirement.source ? ` (from ${requirement.source})` : ''}`;
 }
 

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { createMockDirectory } from '@backstage/backend-test-utils';
-import { mockContext } from '../testing/fixtures';
+import { mockContext } from '../__testUtils__/fixtures';
 import { createPublishLocalAction } from './publishLocal';
 
 describe('base-images:publish-local', () => {

@@ -1,6 +1,6 @@
 import { mockCredentials } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import { mockContext } from '../testing/fixtures';
+import { mockContext } from '../__testUtils__/fixtures';
 import { createRegisterLocalAction } from './registerLocal';
 
 describe('base-images:register-local', () => {

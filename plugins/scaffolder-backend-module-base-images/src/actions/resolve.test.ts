@@ -1,7 +1,7 @@
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import { mockCredentials } from '@backstage/backend-test-utils';
-import { baseImagesConfig, catalogEntities } from '../testing/fixtures';
+import { baseImagesConfig, catalogEntities } from '../__testUtils__/fixtures';
 import { createResolveBaseImagesAction } from './resolve';
 
 const publish = { target: 'local' as const, localDirectory: '/tmp/repos' };

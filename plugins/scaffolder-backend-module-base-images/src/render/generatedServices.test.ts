@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { createMockDirectory } from '@backstage/backend-test-utils';
-import { resolveAndRender, Runtime, VARIANT_SYSTEMS } from '../testing/renderService';
+import { resolveAndRender, Runtime, VARIANT_SYSTEMS } from '../__testUtils__/renderService';
 
 const run = promisify(execFile);
 

@@ -4,7 +4,7 @@ import { ATTESTATION_STATUSES } from '@internal/backstage-plugin-base-images-com
 import { screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { baseImagesApiRef } from '../../api';
-import { entity, mockApi, statusResponse } from '../../testing/fixtures';
+import { entity, mockApi, statusResponse } from '../../__testUtils__/fixtures';
 import { BaseImageCard } from './BaseImageCard';
 
 function renderCard(api = mockApi(), subject = entity) {

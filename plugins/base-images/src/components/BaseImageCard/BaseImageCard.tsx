@@ -85,11 +85,9 @@ export function BaseImageStatusView({ status }: { status: BaseImageStatusRespons
         )}
       </Field>
       <Field label="Policy">
-        {policy.error ? (
-          <StatusError>{policy.error}</StatusError>
-        ) : policy.compliant ? (
-          <StatusOK>Compliant</StatusOK>
-        ) : (
+        {policy.error ? <StatusError>{policy.error}</StatusError> : null}
+        {!policy.error && policy.compliant ? <StatusOK>Compliant</StatusOK> : null}
+        {!policy.error && !policy.compliant ? (
           <Box>
             <StatusError>Drift: this image does not meet its compliance</StatusError>
             <ul style={{ margin: '4px 0' }}>
@@ -105,7 +103,7 @@ export function BaseImageStatusView({ status }: { status: BaseImageStatusRespons
               </Typography>
             ) : null}
           </Box>
-        )}
+        ) : null}
       </Field>
 
       <Field label="Attestation">

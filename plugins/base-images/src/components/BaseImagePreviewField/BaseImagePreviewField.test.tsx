@@ -1,7 +1,7 @@
 import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
 import { screen, waitFor } from '@testing-library/react';
 import { baseImagesApiRef } from '../../api';
-import { mockApi } from '../../testing/fixtures';
+import { mockApi } from '../../__testUtils__/fixtures';
 import { BaseImagePreviewField } from './BaseImagePreviewField';
 
 const selection = {

@@ -3,7 +3,7 @@ import { entityRouteRef } from '@backstage/plugin-catalog-react';
 import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { baseImagesApiRef } from '../../api';
-import { mockApi, statusResponse } from '../../testing/fixtures';
+import { mockApi, statusResponse } from '../../__testUtils__/fixtures';
 import { FleetPage } from './FleetPage';
 
 const rows = [

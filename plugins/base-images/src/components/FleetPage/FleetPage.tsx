@@ -44,8 +44,10 @@ const columns: TableColumn<OverviewRow>[] = [
   },
   {
     title: 'Policy',
-    render: row =>
-      row.policy.error ? 'Policy error' : row.policy.compliant ? 'Compliant' : `Drift: needs ${row.policy.required ?? 'a stronger image'}`,
+    render: row => {
+      if (row.policy.error) return 'Policy error';
+      return row.policy.compliant ? 'Compliant' : `Drift: needs ${row.policy.required ?? 'a stronger image'}`;
+    },
   },
   { title: 'Attestation', field: 'attestation.status', render: row => <AttestationStatusLabel status={row.attestation.status} /> },
 ];

@@ -25,6 +25,8 @@ export async function startFakeRegistry(options: { referrersApi?: boolean; host?
   const sockets = new Set<net.Socket>();
   const sha = (b: Buffer) => `sha256:${crypto.createHash('sha256').update(b).digest('hex')}`;
 
+
+  const server = http.createServer();
   const registry: FakeRegistry = {
     host: '',
     tokenHost: '',
@@ -45,7 +47,79 @@ export async function startFakeRegistry(options: { referrersApi?: boolean; host?
     },
   };
 
-  const server = http.createServer((req, res) => {
+  type Handler = (match: RegExpExecArray, url: URL, body: Buffer, req: http.IncomingMessage, res: http.ServerResponse) => void;
+  const ROUTES: Array<{ method: string; pattern: RegExp; handle: Handler }> = [
+    {
+      method: 'POST',
+      pattern: /^\/v2\/.+\/blobs\/uploads\/$/,
+      handle: (_m, _u, _b, _req, res) => {
+        const id = crypto.randomUUID();
+        uploads.add(id);
+        res.writeHead(202, { location: `/upload/${id}` }).end();
+      },
+    },
+    {
+      method: 'PUT',
+      pattern: /^\/upload\/(.+)$/,
+      handle: (match, url, body, _req, res) => {
+        if (!uploads.delete(match[1])) {
+          res.writeHead(404).end();
+          return;
+        }
+        blobs.set(url.searchParams.get('digest')!, body);
+        res.writeHead(201).end();
+      },
+    },
+    {
+      method: 'PUT',
+      pattern: /^\/v2\/(.+)\/manifests\/(.+)$/,
+      handle: (match, _u, body, req, res) => {
+        const digest = sha(body);
+        manifests.set(digest, { bytes: body, mediaType: req.headers['content-type']! });
+        if (!match[2].startsWith('sha256:')) tags.set(`${match[1]}:${match[2]}`, digest);
+        res.writeHead(201, { 'docker-content-digest': digest }).end();
+      },
+    },
+    {
+      method: 'GET',
+      pattern: /^\/v2\/(.+)\/manifests\/(.+)$/,
+      handle: (match, _u, _b, _req, res) => {
+        const digest = match[2].startsWith('sha256:') ? match[2] : tags.get(`${match[1]}:${match[2]}`);
+        const manifest = digest && manifests.get(digest);
+        if (!manifest) res.writeHead(404).end('{"errors":[{"code":"MANIFEST_UNKNOWN"}]}');
+        else res.writeHead(200, { 'content-type': manifest.mediaType, 'docker-content-digest': digest }).end(manifest.bytes);
+      },
+    },
+    {
+      method: 'GET',
+      pattern: /^\/v2\/(.+)\/blobs\/(.+)$/,
+      handle: (match, _u, _b, _req, res) => {
+        const blob = blobs.get(match[2]);
+        if (!blob) res.writeHead(404).end();
+        else res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(blob);
+      },
+    },
+    {
+      method: 'GET',
+      pattern: /^\/v2\/(.+)\/referrers\/(.+)$/,
+      handle: (match, _u, _b, _req, res) => {
+        if (!registry.referrersApi) {
+          res.writeHead(404).end();
+          return;
+        }
+        const referrers = [...manifests.entries()].flatMap(([digest, { bytes, mediaType }]) => {
+          const parsed = JSON.parse(bytes.toString());
+          return parsed.subject?.digest === match[2]
+            ? [{ mediaType, digest, size: bytes.length, artifactType: parsed.artifactType ?? parsed.config?.mediaType, annotations: parsed.annotations }]
+            : [];
+        });
+        res.writeHead(200, { 'content-type': 'application/vnd.oci.image.index.v1+json' })
+          .end(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: referrers }));
+      },
+    },
+  ];
+
+  server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', c => chunks.push(c));
     req.on('end', () => {
@@ -75,40 +149,12 @@ export async function startFakeRegistry(options: { referrersApi?: boolean; host?
         return;
       }
 
-      let match: RegExpExecArray | null;
-      if (req.method === 'POST' && /^\/v2\/.+\/blobs\/uploads\/$/.test(url.pathname)) {
-        const id = crypto.randomUUID();
-        uploads.add(id);
-        res.writeHead(202, { location: `/upload/${id}` }).end();
-      } else if (req.method === 'PUT' && (match = /^\/upload\/(.+)$/.exec(url.pathname)) && uploads.delete(match[1])) {
-        blobs.set(url.searchParams.get('digest')!, body);
-        res.writeHead(201).end();
-      } else if (req.method === 'PUT' && (match = /^\/v2\/(.+)\/manifests\/(.+)$/.exec(url.pathname))) {
-        const digest = sha(body);
-        manifests.set(digest, { bytes: body, mediaType: req.headers['content-type']! });
-        if (!match[2].startsWith('sha256:')) tags.set(`${match[1]}:${match[2]}`, digest);
-        res.writeHead(201, { 'docker-content-digest': digest }).end();
-      } else if (req.method === 'GET' && (match = /^\/v2\/(.+)\/manifests\/(.+)$/.exec(url.pathname))) {
-        const digest = match[2].startsWith('sha256:') ? match[2] : tags.get(`${match[1]}:${match[2]}`);
-        const manifest = digest && manifests.get(digest);
-        if (!manifest) res.writeHead(404).end('{"errors":[{"code":"MANIFEST_UNKNOWN"}]}');
-        else res.writeHead(200, { 'content-type': manifest.mediaType, 'docker-content-digest': digest }).end(manifest.bytes);
-      } else if (req.method === 'GET' && (match = /^\/v2\/(.+)\/blobs\/(.+)$/.exec(url.pathname))) {
-        const blob = blobs.get(match[2]);
-        if (!blob) res.writeHead(404).end();
-        else res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(blob);
-      } else if (req.method === 'GET' && registry.referrersApi && (match = /^\/v2\/(.+)\/referrers\/(.+)$/.exec(url.pathname))) {
-        const referrers = [...manifests.entries()].flatMap(([digest, { bytes, mediaType }]) => {
-          const parsed = JSON.parse(bytes.toString());
-          return parsed.subject?.digest === match![2]
-            ? [{ mediaType, digest, size: bytes.length, artifactType: parsed.artifactType ?? parsed.config?.mediaType, annotations: parsed.annotations }]
-            : [];
-        });
-        res.writeHead(200, { 'content-type': 'application/vnd.oci.image.index.v1+json' })
-          .end(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: referrers }));
-      } else {
+      const route = ROUTES.find(r => r.method === req.method && r.pattern.test(url.pathname));
+      if (!route) {
         res.writeHead(404).end();
+        return;
       }
+      route.handle(route.pattern.exec(url.pathname)!, url, body, req, res);
     });
   });
   server.on('connection', socket => {

@@ -87,7 +87,9 @@ export async function startLocalRegistry(): Promise<LocalRegistry> {
     }
     const access = url.searchParams.getAll('scope').flatMap(scope => {
       const [type, name, actions] = scope.split(':');
-      const allowed = given ? actions.split(',') : name.startsWith('public/') ? ['pull'] : [];
+      let allowed: string[] = [];
+      if (given) allowed = actions.split(',');
+      else if (name.startsWith('public/')) allowed = ['pull'];
       return [{ type, name, actions: allowed.filter(a => actions.split(',').includes(a)) }];
     });
     tokenRequests.push({ authorized: !!given, scope: url.searchParams.get('scope') ?? '' });

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { Entity } from '@backstage/catalog-model';
 import { ConfigReader } from '@backstage/config';
 import { readBaseImagesConfig } from '@internal/backstage-plugin-base-images-common';
@@ -8,7 +9,7 @@ import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-
 import { JsonObject } from '@backstage/types';
 
 /** The repository's templates folder, where the real skeletons live. */
-export const TEMPLATES_DIR = path.resolve(__dirname, '../../../../templates');
+export const TEMPLATES_DIR = resolvePackagePath('@internal/backstage-plugin-scaffolder-backend-module-base-images', '../../templates');
 
 export const templateBaseUrl = (runtime: 'python' | 'node') =>
   `file://${path.join(TEMPLATES_DIR, `${runtime}-service`, 'template.yaml')}`;
