@@ -66,6 +66,8 @@ export interface Config {
       requiredAttestations?: string[];
       /** Other hosts this registry sends clients to (token realm, blob storage); only these are followed. */
       extraHosts?: string[];
+      /** Contact this URL for the registry instead of https://<host>: a mirror or pull-through cache (http only for loopback, with insecure). */
+      endpoint?: string;
     }>;
     /** Predicate-type prefixes a verified image must carry. */
     requiredAttestations?: string[];

@@ -30,6 +30,10 @@ describe('readBaseImagesConfig', () => {
     [{ defaults: { flavor: 'distroless' } }, /'baseImages\.defaults\.flavor'/],
     [{ requiredAttestations: ['provenance'] }, /'baseImages\.requiredAttestations\[0\]'/],
     [{ dhi: { mirror: { namespace: 'Acme' } } }, /'baseImages\.dhi\.mirror\.namespace'/],
+    [{ registries: [{ host: 'docker.io', endpoint: 'ftp://mirror' }] }, /'baseImages\.registries\[0\]\.endpoint'/],
+    [{ registries: [{ host: 'docker.io', endpoint: 'https://mirror.example.com/v2/' }] }, /no path/],
+    [{ registries: [{ host: 'docker.io', endpoint: 'http://127.0.0.1:5000' }] }, /needs insecure: true/],
+    [{ registries: [{ host: 'docker.io', endpoint: 'http://mirror.example.com', insecure: true }] }, /only allowed for loopback hosts, not mirror\.example\.com/],
   ])('rejects %j naming the key', (value, message) => {
     expect(read(value)).toThrow(BaseImagesConfigError);
     expect(read(value)).toThrow(message);
@@ -37,11 +41,15 @@ describe('readBaseImagesConfig', () => {
 
   it('reads registries, mirror and framework overrides', () => {
     const config = read({
-      registries: [{ host: '127.0.0.1:5000', insecure: true, requiredAttestations: ['https://slsa.dev/provenance/'] }],
+      registries: [
+        { host: '127.0.0.1:5000', insecure: true, requiredAttestations: ['https://slsa.dev/provenance/'] },
+        { host: 'docker.io', endpoint: 'http://127.0.0.1:5000', insecure: true },
+      ],
       dhi: { mirror: { namespace: 'acme', useForAll: true } },
       policy: { frameworks: { soc2: { requires: ['hardened', 'fips'] } } },
     })();
     expect(config.registries[0]).toMatchObject({ host: '127.0.0.1:5000', insecure: true, publicKeys: [] });
+    expect(config.registries[1]).toMatchObject({ host: 'docker.io', endpoint: 'http://127.0.0.1:5000' });
     expect(config.dhi.mirror).toEqual({ registry: 'docker.io', namespace: 'acme', repositoryPrefix: 'dhi-', useForAll: true, extendedSupport: false });
     expect(config.frameworks.find(f => f.id === 'soc2')!.requires).toEqual(['hardened', 'fips']);
   });

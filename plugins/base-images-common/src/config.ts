@@ -44,7 +44,7 @@ const KNOWN_KEYS: Record<string, string[]> = {
   [`${ROOT}.dhi.mirror`]: ['registry', 'namespace', 'repositoryPrefix', 'useForAll', 'extendedSupport'],
   [`${ROOT}.policy`]: ['frameworks', 'situations'],
   [`${ROOT}.policy.frameworks.*`]: ['requires', 'aliases', 'description'],
-  [`${ROOT}.registries[]`]: ['host', 'insecure', 'publicKeys', 'credentials', 'attestationsHost', 'requiredAttestations', 'extraHosts'],
+  [`${ROOT}.registries[]`]: ['host', 'insecure', 'publicKeys', 'credentials', 'attestationsHost', 'requiredAttestations', 'extraHosts', 'endpoint'],
   [`${ROOT}.registries[].credentials`]: ['username', 'password'],
 };
 
@@ -204,9 +204,27 @@ function readRegistries(configs: Config[] | undefined): RegistryConfig[] {
     const path = `${ROOT}.registries[${i}]`;
     checkKeys(entry, path, `${ROOT}.registries[]`);
     const host = readHost(entry.getString('host'), `${path}.host`);
+    const endpointValue = entry.getOptionalString('endpoint');
+    let endpoint: string | undefined;
+    if (endpointValue !== undefined) {
+      let url: URL;
+      try {
+        url = new URL(endpointValue);
+      } catch {
+        throw new BaseImagesConfigError(`${path}.endpoint`, `${JSON.stringify(endpointValue)} is not a URL`);
+      }
+      if (!['http:', 'https:'].includes(url.protocol) || url.pathname !== '/' || url.search || url.username) {
+        throw new BaseImagesConfigError(`${path}.endpoint`, 'must be http(s)://host[:port] with no path, query or credentials');
+      }
+      endpoint = `${url.protocol}//${url.host}`;
+    }
     const insecure = entry.getOptionalBoolean('insecure') ?? false;
-    if (insecure && !LOOPBACK_HOST.test(host)) {
-      throw new BaseImagesConfigError(`${path}.insecure`, `plain HTTP is only allowed for loopback hosts, not ${host}`);
+    const contacted = endpoint ? new URL(endpoint).host : host;
+    if (insecure && !LOOPBACK_HOST.test(contacted)) {
+      throw new BaseImagesConfigError(`${path}.insecure`, `plain HTTP is only allowed for loopback hosts, not ${contacted}`);
+    }
+    if (endpoint?.startsWith('http:') && !insecure) {
+      throw new BaseImagesConfigError(`${path}.endpoint`, 'an http:// endpoint needs insecure: true (loopback only)');
     }
     if (registries.some(r => r.host === host)) {
       throw new BaseImagesConfigError(`${path}.host`, `${host} is listed twice`);
@@ -236,6 +254,7 @@ function readRegistries(configs: Config[] | undefined): RegistryConfig[] {
       attestationsHost: attestationsHost ? readHost(attestationsHost, `${path}.attestationsHost`) : undefined,
       requiredAttestations: readPrefixes(entry, 'requiredAttestations', path),
       extraHosts,
+      endpoint,
     });
   });
   return registries;

@@ -56,10 +56,14 @@ export class RegistryClient {
     return this.options.registries.find(r => r.host === host);
   }
 
+  private baseUrl(registry: RegistryConfig): string {
+    return registry.endpoint ?? `${registry.insecure ? 'http' : 'https'}://${API_HOSTS[registry.host] ?? registry.host}`;
+  }
+
   private allowedHosts(registry: RegistryConfig): Set<string> {
     return new Set([
       registry.host,
-      API_HOSTS[registry.host] ?? registry.host,
+      new URL(this.baseUrl(registry)).host,
       ...(registry.extraHosts.length ? registry.extraHosts : DEFAULT_EXTRA_HOSTS[registry.host] ?? []),
     ]);
   }
@@ -161,7 +165,7 @@ export class RegistryClient {
     const registry = this.registryFor(host);
     if (!registry) throw new RegistryError('unavailable', `${host} is not in baseImages.registries`);
     const scope = `repository:${repository}:pull`;
-    const url = new URL(`${registry.insecure ? 'http' : 'https'}://${API_HOSTS[host] ?? host}/v2/${repository}/${path}`);
+    const url = new URL(`${this.baseUrl(registry)}/v2/${repository}/${path}`);
     const cached = this.tokens.get(`${host} ${scope}`);
     const headers: Record<string, string> = { accept };
     if (cached && cached.expires > Date.now()) headers.authorization = `Bearer ${cached.token}`;

@@ -67,6 +67,14 @@ describe('ImageChecker: native referrers and registry faults', () => {
     }
   });
 
+  it('reaches a registry through its configured endpoint (a mirror of Docker Hub)', async () => {
+    await pushImage(pusher, 'library/node', '22-slim');
+    const mirrored = checkerFor([{ host: 'docker.io', endpoint: `http://${registry.host}`, insecure: true }]);
+    const { report } = await mirrored.check('node:22-slim');
+    expect(report.status).toBe('unsigned');
+    expect(registry.requests).toContain('GET /v2/library/node/manifests/22-slim');
+  });
+
   it('a registry that is not configured is never contacted', async () => {
     const before = registry.requests.length;
     const { report } = await checkerFor([]).check(ref('dhi/node', '22'));

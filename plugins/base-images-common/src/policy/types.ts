@@ -63,6 +63,8 @@ export interface RegistryConfig {
   requiredAttestations?: string[];
   /** Other hosts this registry sends clients to: token realm, blob storage. */
   extraHosts: string[];
+  /** Where to reach this registry instead of https://<host> (a mirror or pull-through cache). */
+  endpoint?: string;
 }
 
 /** The validated `baseImages` configuration. */
