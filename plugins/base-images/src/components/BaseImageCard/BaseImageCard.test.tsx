@@ -98,7 +98,7 @@ describe('BaseImageCard', () => {
     await renderCard(api, { ...entity, metadata: { name: 'bare', namespace: 'default' } });
     expect(await screen.findByText(/No base image recorded/)).toBeInTheDocument();
     expect(api.getEntityStatus).not.toHaveBeenCalled();
-    expect(screen.queryByRole('button', { name: 'Refresh' })).not.toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Re-check base image' })).not.toBeInTheDocument();
   });
 
   it('re-checks on refresh and shows the new result', async () => {
@@ -108,7 +108,7 @@ describe('BaseImageCard', () => {
     });
     await renderCard(api);
     expect(await screen.findByText('Verified', { selector: STATUS })).toBeInTheDocument();
-    await userEvent.click(screen.getByRole('button', { name: 'Refresh' }));
+    await userEvent.click(screen.getByRole('button', { name: 'Re-check base image' }));
     expect(await screen.findByText('Invalid', { selector: STATUS })).toBeInTheDocument();
     expect(api.refreshEntityStatus).toHaveBeenCalledWith({ kind: 'Component', namespace: 'default', name: 'patient-portal' });
   });
@@ -117,7 +117,7 @@ describe('BaseImageCard', () => {
     const api = mockApi({ refreshEntityStatus: jest.fn(async () => Promise.reject(new Error('refresh failed'))) });
     await renderCard(api);
     await screen.findByText('Verified', { selector: STATUS });
-    await userEvent.click(screen.getByRole('button', { name: 'Refresh' }));
+    await userEvent.click(screen.getByRole('button', { name: 'Re-check base image' }));
     await waitFor(() => expect(screen.getAllByText(/refresh failed/).length).toBeGreaterThan(0));
   });
 });

@@ -180,7 +180,7 @@ export function BaseImageCard() {
 
   const status = refreshed ?? value;
   const action = annotated ? (
-    <IconButton aria-label="Refresh" title="Re-check now" onClick={refresh} disabled={refreshing || loading}>
+    <IconButton aria-label="Re-check base image" title="Re-check now" onClick={refresh} disabled={refreshing || loading}>
       <RefreshIcon />
     </IconButton>
   ) : undefined;
@@ -201,8 +201,10 @@ export function BaseImageCard() {
     content = <BaseImageStatusView status={status} />;
   }
   return (
-    <InfoCard title="Base image" action={action}>
-      {content}
-    </InfoCard>
+    <div data-testid="base-image-card">
+      <InfoCard title="Base image" action={action}>
+        {content}
+      </InfoCard>
+    </div>
   );
 }
