@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { coreServices, createBackendModule } from '@backstage/backend-plugin-api';
 import { ScmIntegrations } from '@backstage/integration';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
@@ -25,11 +26,15 @@ export const scaffolderModuleBaseImages = createBackendModule({
         const config = readBaseImagesConfig(rootConfig);
         const publish = readPublishSettings(rootConfig);
         const integrations = ScmIntegrations.fromConfig(rootConfig);
+        // register-local refreshes the configured file location that covers a new repository
+        const fileLocations = (rootConfig.getOptionalConfigArray('catalog.locations') ?? [])
+          .filter(location => location.getString('type') === 'file')
+          .map(location => path.resolve(location.getString('target')));
         scaffolder.addActions(
           createResolveBaseImagesAction({ catalog, config, publish }),
           createRenderServiceAction({ reader, integrations, config }),
           createPublishLocalAction({ publish }),
-          createRegisterLocalAction({ catalog, publish }),
+          createRegisterLocalAction({ catalog, publish, fileLocations }),
         );
       },
     });

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { createMockDirectory, mockCredentials } from '@backstage/backend-test-utils';
 import { Entity } from '@backstage/catalog-model';
+import { locationSpecToMetadataName } from '@backstage/plugin-catalog-node';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { mockContext } from '../__testUtils__/fixtures';
 import { createRegisterLocalAction } from './registerLocal';
@@ -8,12 +9,6 @@ import { createRegisterLocalAction } from './registerLocal';
 describe('base-images:register-local', () => {
   const mockDir = createMockDirectory();
   const repos = () => mockDir.resolve('repos');
-  const location = (target: string): Entity => ({
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'Location',
-    metadata: { name: 'generated-repos', namespace: 'default' },
-    spec: { type: 'file', target },
-  });
   const component: Entity = { apiVersion: 'backstage.io/v1alpha1', kind: 'Component', metadata: { name: 'demo', namespace: 'default' }, spec: { type: 'service', owner: 'x', lifecycle: 'production' } };
 
   beforeEach(() => {
@@ -22,12 +17,17 @@ describe('base-images:register-local', () => {
   });
 
   function setup(locationTarget: string | undefined) {
-    const catalog = catalogServiceMock({ entities: locationTarget ? [location(locationTarget)] : [] });
+    const catalog = catalogServiceMock();
     const refreshEntity = jest.spyOn(catalog, 'refreshEntity').mockResolvedValue();
     let calls = 0;
     // the entity shows up on the second look, as after an ingestion round
     jest.spyOn(catalog, 'getEntityByRef').mockImplementation(async () => (++calls > 1 ? component : undefined));
-    const action = createRegisterLocalAction({ catalog, publish: { target: 'local', localDirectory: repos() }, timeoutMs: 5000 });
+    const action = createRegisterLocalAction({
+      catalog,
+      publish: { target: 'local', localDirectory: repos() },
+      fileLocations: ['/srv/examples/all.yaml', ...(locationTarget ? [locationTarget] : [])],
+      timeoutMs: 5000,
+    });
     return { action, refreshEntity };
   }
 
@@ -35,7 +35,8 @@ describe('base-images:register-local', () => {
     const { action, refreshEntity } = setup(path.join(repos(), '*', 'catalog-info.yaml'));
     const ctx = mockContext({ input: { catalogInfoPath: path.join(repos(), 'demo', 'catalog-info.yaml') } });
     await action.handler(ctx);
-    expect(refreshEntity).toHaveBeenCalledWith('location:default/generated-repos', { credentials: mockCredentials.user() });
+    const name = locationSpecToMetadataName({ type: 'file', target: path.join(repos(), '*', 'catalog-info.yaml') });
+    expect(refreshEntity).toHaveBeenCalledWith(`location:default/${name}`, { credentials: mockCredentials.user() });
     expect(ctx.outputs()).toEqual({ entityRef: 'component:default/demo' });
   });
 

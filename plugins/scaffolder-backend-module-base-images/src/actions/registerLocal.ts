@@ -3,7 +3,7 @@ import path from 'node:path';
 import { resolveSafeChildPath } from '@backstage/backend-plugin-api';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import { InputError, NotFoundError } from '@backstage/errors';
-import { CatalogService } from '@backstage/plugin-catalog-node';
+import { CatalogService, locationSpecToMetadataName } from '@backstage/plugin-catalog-node';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { minimatch } from 'minimatch';
 import yaml from 'yaml';
@@ -13,12 +13,6 @@ import { examples } from './registerLocal.examples';
 /** How long to wait for the catalog to ingest the new entity. */
 const INGESTION_TIMEOUT_MS = 60_000;
 
-function locationTargets(location: Entity): string[] {
-  const spec = (location.spec ?? {}) as { type?: string; target?: string; targets?: string[] };
-  if (spec.type !== 'file') return [];
-  return [spec.target, ...(spec.targets ?? [])].filter((t): t is string => typeof t === 'string');
-}
-
 /**
  * `base-images:register-local`: brings a repository made by
  * `base-images:publish-local` into the catalog. The catalog reads it through a
@@ -26,8 +20,14 @@ function locationTargets(location: Entity): string[] {
  * directory), so users never get to register arbitrary server files; this
  * action refreshes that location and waits until the new entity is there.
  */
-export function createRegisterLocalAction(options: { catalog: CatalogService; publish: PublishSettings; timeoutMs?: number }) {
-  const { catalog, publish } = options;
+export function createRegisterLocalAction(options: {
+  catalog: CatalogService;
+  publish: PublishSettings;
+  /** Absolute targets of the `file` locations in `catalog.locations`. */
+  fileLocations: string[];
+  timeoutMs?: number;
+}) {
+  const { catalog, publish, fileLocations } = options;
   const timeoutMs = options.timeoutMs ?? INGESTION_TIMEOUT_MS;
   return createTemplateAction({
     id: 'base-images:register-local',
@@ -50,14 +50,14 @@ export function createRegisterLocalAction(options: { catalog: CatalogService; pu
         throw new InputError(`catalogInfoPath ${JSON.stringify(String(ctx.input.catalogInfoPath).slice(0, 200))} is outside ${publish.localDirectory}`);
       }
       const suggestion = `add a catalog location to app-config: catalog.locations: [{ type: file, target: ${path.join(publish.localDirectory, '*', 'catalog-info.yaml')} }]`;
-      const credentials = await ctx.getInitiatorCredentials();
-      const { items: locations } = await catalog.getEntities({ filter: { kind: 'Location' } }, { credentials });
-      const location = locations.find(l => locationTargets(l).some(pattern => minimatch(target, path.resolve(pattern))));
-      if (!location) {
+      const pattern = fileLocations.find(candidate => minimatch(target, candidate));
+      if (!pattern) {
         throw new InputError(`No catalog location reads ${target}; ${suggestion}`);
       }
+      // The catalog names the entity of a configured location after its type and target.
+      const locationRef = `location:default/${locationSpecToMetadataName({ type: 'file', target: pattern })}`;
       if (ctx.isDryRun) {
-        ctx.logger.info(`Dry run: would refresh ${stringifyEntityRef(location)} to read ${target}`);
+        ctx.logger.info(`Dry run: would refresh ${locationRef} to read ${target}`);
         ctx.output('entityRef', 'component:default/dry-run');
         return;
       }
@@ -67,7 +67,8 @@ export function createRegisterLocalAction(options: { catalog: CatalogService; pu
       if (!entity?.kind || !entity.metadata?.name) throw new InputError(`${target} holds no catalog entity`);
       const entityRef = stringifyEntityRef(entity);
 
-      await catalog.refreshEntity(stringifyEntityRef(location), { credentials });
+      const credentials = await ctx.getInitiatorCredentials();
+      await catalog.refreshEntity(locationRef, { credentials });
       const deadline = Date.now() + timeoutMs;
       while (!(await catalog.getEntityByRef(entityRef, { credentials }))) {
         if (Date.now() > deadline) {
@@ -75,7 +76,7 @@ export function createRegisterLocalAction(options: { catalog: CatalogService; pu
         }
         await new Promise(resolve => setTimeout(resolve, 500));
       }
-      ctx.logger.info(`Registered ${entityRef} (read by ${stringifyEntityRef(location)})`);
+      ctx.logger.info(`Registered ${entityRef} (read by ${locationRef})`);
       ctx.output('entityRef', entityRef);
     },
   });
