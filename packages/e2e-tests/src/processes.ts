@@ -2,8 +2,13 @@ import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
-/** The repository root (this package lives in packages/e2e-tests). */
-export const ROOT = path.resolve(process.cwd(), '../..');
+/** The repository root: the nearest folder up from the working directory with a backstage.json. */
+export const ROOT = (() => {
+  for (let dir = process.cwd(); ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'backstage.json'))) return dir;
+    if (dir === path.dirname(dir)) throw new Error(`no backstage.json above ${process.cwd()}`);
+  }
+})();
 
 export interface Service {
   name: string;

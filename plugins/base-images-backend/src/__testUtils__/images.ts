@@ -63,7 +63,7 @@ export async function pushImage(
   tag: string,
   options: { buildkitAttestations?: string[] } = {},
 ): Promise<PushedImage> {
-  const config = await pusher.blob(repository, JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] }, created: tag }), 'application/vnd.oci.image.config.v1+json');
+  const config = await pusher.blob(repository, JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] }, created: '2026-01-01T00:00:00Z', config: { Labels: { 'org.example.tag': tag } } }), 'application/vnd.oci.image.config.v1+json');
   const layer = await pusher.blob(repository, crypto.randomBytes(256), 'application/vnd.oci.image.layer.v1.tar+gzip');
   const manifest = await pusher.manifest(repository, `${tag}-amd64`, { schemaVersion: 2, mediaType: OCI_MANIFEST, config, layers: [layer] });
   const entries: PushedDescriptor[] = [{ ...manifest, platform: { os: 'linux', architecture: 'amd64' } }];

@@ -22,6 +22,8 @@ export interface ImageStatus {
  */
 export class AttestationService {
   private readonly inflight = new Map<string, Promise<ImageStatus>>();
+  /** The latest stored result per image, until its tag TTL runs out: spares the database on the hot path. */
+  private readonly recent = new Map<string, { status: ImageStatus; expires: number }>();
   /** Registry checks started, for the fleet-refresh benchmark and tests. */
   checksStarted = 0;
 
@@ -48,9 +50,13 @@ export class AttestationService {
     }
     const key = formatImageReference(image);
     if (!options.force) {
+      const hot = this.recent.get(key);
+      if (hot && hot.expires > Date.now()) return hot.status;
       const cached = await this.options.store.getByRef(key);
       if (cached && Date.now() - cached.resolvedAt.getTime() < this.options.tagTtlMs) {
-        return { report: cached.report, digest: digestOf(cached.digestKey) };
+        const status = { report: cached.report, digest: digestOf(cached.digestKey) };
+        this.remember(key, status, cached.resolvedAt.getTime());
+        return status;
       }
     }
     let pending = this.inflight.get(key);
@@ -61,6 +67,12 @@ export class AttestationService {
     return pending;
   }
 
+  private remember(key: string, status: ImageStatus, resolvedAt: number) {
+    this.recent.delete(key);
+    this.recent.set(key, { status, expires: resolvedAt + this.options.tagTtlMs });
+    if (this.recent.size > 10_000) this.recent.delete(this.recent.keys().next().value!);
+  }
+
   private async runCheck(image: ImageReference, key: string): Promise<ImageStatus> {
     this.checksStarted++;
     const started = new Date();
@@ -68,7 +80,9 @@ export class AttestationService {
       const result = await this.options.checker.check(image);
       const digestKey = `${image.registry}/${image.repository}@${result.digest ?? 'unknown'}`;
       await this.options.store.save(key, digestKey, result.report, started);
-      return { report: result.report, digest: result.digest };
+      const status = { report: result.report, digest: result.digest };
+      this.remember(key, status, started.getTime());
+      return status;
     } catch (error) {
       if (error instanceof RegistryError && error.kind === 'integrity') {
         const report: AttestationReport = { status: 'invalid', checkedAt: started.toISOString(), message: error.message, signatures: [], attestations: [] };

@@ -20,18 +20,35 @@ import {
   RUNTIMES,
 } from '@internal/backstage-plugin-base-images-common';
 import { AttestationService, ImageStatus } from './AttestationService';
+import { TtlCache } from './TtlCache';
 
-/** Loads entities with the caller's credentials, each ref at most once per request. */
-export function cachingLoader(catalog: CatalogService, credentials: BackstageCredentials): EntityLoader {
-  const cache = new Map<string, Promise<Entity | undefined>>();
-  return ref => {
-    let entity = cache.get(ref);
-    if (!entity) {
-      entity = catalog.getEntityByRef(ref, { credentials });
-      cache.set(ref, entity);
-    }
-    return entity;
-  };
+/** Who the credentials belong to, as a cache key; undefined when they are not cacheable. */
+function principalKey(credentials: BackstageCredentials): string | undefined {
+  const principal = credentials.principal as { type?: string; userEntityRef?: string; subject?: string };
+  if (principal?.type === 'user' && principal.userEntityRef) return `user:${principal.userEntityRef}`;
+  if (principal?.type === 'service' && principal.subject) return `service:${principal.subject}`;
+  return undefined;
+}
+
+/**
+ * Entity lookups through the catalog with the caller's credentials. Results
+ * are kept per caller for a few seconds (`ENTITY_CACHE_TTL_MS`), so that a card
+ * polled by many users does not cost a chain of catalog requests each time;
+ * a permission change therefore takes up to that long to show.
+ */
+export const ENTITY_CACHE_TTL_MS = 10_000;
+export class EntityLoaderFactory {
+  private readonly cache = new TtlCache<Entity | undefined>({ ttlMs: ENTITY_CACHE_TTL_MS, maxEntries: 50_000 });
+
+  constructor(private readonly catalog: CatalogService) {}
+
+  forCredentials(credentials: BackstageCredentials): EntityLoader {
+    const who = principalKey(credentials);
+    return ref => {
+      const load = () => this.catalog.getEntityByRef(ref, { credentials });
+      return who ? this.cache.get(`${who} ${ref}`, load) : load();
+    };
+  }
 }
 
 /** Puts the policy verdict and the attestation status of one entity together. */

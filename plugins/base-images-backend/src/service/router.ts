@@ -14,7 +14,7 @@ import { z } from 'zod';
 import express from 'express';
 import Router from 'express-promise-router';
 import { ImageStatus } from './AttestationService';
-import { cachingLoader, EntityStatusService } from './EntityStatusService';
+import { EntityLoaderFactory, EntityStatusService } from './EntityStatusService';
 import { componentsWithBaseImage, mapLimit } from './fleet';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/;
@@ -36,6 +36,7 @@ export function createRouter(options: {
   config: BaseImagesConfig;
 }): express.Router {
   const { httpAuth, catalog, statuses, config } = options;
+  const loaders = new EntityLoaderFactory(catalog);
   const router = Router();
   router.use(express.json());
 
@@ -50,7 +51,7 @@ export function createRouter(options: {
     }
     const credentials = await httpAuth.credentials(req);
     const entityRef = stringifyEntityRef({ kind, namespace, name });
-    const load = cachingLoader(catalog, credentials);
+    const load = loaders.forCredentials(credentials);
     const entity = await load(entityRef);
     if (!entity) throw new NotFoundError(`${entityRef} was not found`);
     return statuses.statusOf(entity, load, { force });
@@ -72,7 +73,7 @@ export function createRouter(options: {
     }
     const credentials = await httpAuth.credentials(req);
     try {
-      res.json(await resolveNewService(parsed.data, cachingLoader(catalog, credentials), config));
+      res.json(await resolveNewService(parsed.data, loaders.forCredentials(credentials), config));
     } catch (error) {
       if (error instanceof MissingEntityError) throw new NotFoundError(error.message);
       if (error instanceof PolicyError) throw new InputError(error.message);
@@ -95,7 +96,7 @@ export function createRouter(options: {
       throw new InputError(`status must be one of ${ATTESTATION_STATUSES.join(', ')}`);
     }
     const credentials = await httpAuth.credentials(req);
-    const load = cachingLoader(catalog, credentials);
+    const load = loaders.forCredentials(credentials);
     const imageStatuses = new Map<string, Promise<ImageStatus>>();
     const entities = await componentsWithBaseImage(catalog, credentials);
     const rows = await mapLimit(entities, 8, async entity => ({

@@ -108,9 +108,8 @@ export function BaseImageStatusView({ status }: { status: BaseImageStatusRespons
 
       <Field label="Attestation">
         <AttestationStatusLabel status={attestation.status} />
-        <Typography variant="body2" color="textSecondary">
-          {statusMeaning(attestation.status)}
-          {attestation.message ? `: ${attestation.message}` : ''}
+        <Typography variant="body2" color="textSecondary" title={statusMeaning(attestation.status)}>
+          {attestation.message || statusMeaning(attestation.status)}
         </Typography>
         {attestation.lastKnown ? (
           <Typography variant="body2">
