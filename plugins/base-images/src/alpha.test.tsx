@@ -6,6 +6,9 @@ import { baseImagesApiRef } from './api';
 import { baseImageEntityCard } from './alpha';
 import { entity, mockApi, statusResponse } from './__testUtils__/fixtures';
 
+// rendering Material UI tables and menus is slow when the suite shares two busy cores
+jest.setTimeout(30_000);
+
 describe('/alpha entity card extension', () => {
   it('renders the card on an entity page in the new frontend system', async () => {
     const api = mockApi({ getEntityStatus: jest.fn(async () => statusResponse('verified')) });

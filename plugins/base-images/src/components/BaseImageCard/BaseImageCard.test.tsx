@@ -7,6 +7,9 @@ import { baseImagesApiRef } from '../../api';
 import { entity, mockApi, statusResponse } from '../../__testUtils__/fixtures';
 import { BaseImageCard } from './BaseImageCard';
 
+// rendering Material UI tables and menus is slow when the suite shares two busy cores
+jest.setTimeout(30_000);
+
 function renderCard(api = mockApi(), subject = entity) {
   return renderInTestApp(
     <TestApiProvider apis={[[baseImagesApiRef, api]]}>

@@ -4,6 +4,9 @@ import { baseImagesApiRef } from '../../api';
 import { mockApi } from '../../__testUtils__/fixtures';
 import { BaseImagePreviewField } from './BaseImagePreviewField';
 
+// rendering Material UI tables and menus is slow when the suite shares two busy cores
+jest.setTimeout(30_000);
+
 const selection = {
   runtime: 'python', version: '3.13', flavor: 'standard',
   runtimeImage: 'dhi.io/python:3.13-fips', builderImage: 'dhi.io/python:3.13-dev', debugImage: 'dhi.io/python:3.13-dev',

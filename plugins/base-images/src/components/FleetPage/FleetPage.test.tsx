@@ -6,6 +6,9 @@ import { baseImagesApiRef } from '../../api';
 import { mockApi, statusResponse } from '../../__testUtils__/fixtures';
 import { FleetPage } from './FleetPage';
 
+// rendering Material UI tables and menus is slow when the suite shares two busy cores
+jest.setTimeout(30_000);
+
 const rows = [
   { ...statusResponse('verified'), entityRef: 'component:default/records-api' },
   {
