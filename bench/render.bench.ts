@@ -45,6 +45,18 @@ function context(input: any, workspacePath: string, outputs: Record<string, any>
   } as any;
 }
 
+/** The render step's input, as the templates wire resolve's outputs into it. */
+function renderInput(resolved: Record<string, any>) {
+  return {
+    runtime: 'python', name: 'bench-svc', description: 'Benchmark service', owner: 'group:default/records-team', system: 'system:default/patient-records',
+    version: resolved.version,
+    images: { runtimeImage: resolved.runtimeImage, builderImage: resolved.builderImage, debugImage: resolved.debugImage, variant: resolved.variant },
+    shellless: resolved.shellless, authRequired: resolved.authRequired, loginRegistries: resolved.loginRegistries, frameworks: resolved.frameworks, reasons: resolved.reasons,
+  };
+}
+
+const RESOLVE_INPUT = { runtime: 'python', owner: 'group:default/records-team', system: 'system:default/patient-records' };
+
 async function main() {
   const rootConfig = new ConfigReader({});
   const config = readBaseImagesConfig(rootConfig);
@@ -63,22 +75,14 @@ async function main() {
 
   const ours = async () => {
     const resolved: Record<string, any> = {};
-    await resolve.handler(context({ runtime: 'python', owner: 'group:default/records-team', system: 'system:default/patient-records' }, workspace(), resolved));
-    await render.handler(context({
-      runtime: 'python', name: 'bench-svc', description: 'Benchmark service', owner: 'group:default/records-team', system: 'system:default/patient-records',
-      version: resolved.version, images: { runtimeImage: resolved.runtimeImage, builderImage: resolved.builderImage, debugImage: resolved.debugImage, variant: resolved.variant },
-      shellless: resolved.shellless, authRequired: resolved.authRequired, loginRegistries: resolved.loginRegistries, frameworks: resolved.frameworks, reasons: resolved.reasons,
-    }, workspace()));
+    await resolve.handler(context(RESOLVE_INPUT, workspace(), resolved));
+    await render.handler(context(renderInput(resolved), workspace()));
   };
   // fetch:template with the values render passes to the skeleton, precomputed (it has no policy to apply)
   const resolvedValues: Record<string, any> = {};
-  await resolve.handler(context({ runtime: 'python', owner: 'group:default/records-team', system: 'system:default/patient-records' }, workspace(), resolvedValues));
-  const values = {
-    name: 'bench-svc', description: 'Benchmark service', owner: 'group:default/records-team', system: 'system:default/patient-records', lifecycle: 'production', port: 8080,
-    runtime: 'python', version: resolvedValues.version, runtimeImage: resolvedValues.runtimeImage, builderImage: resolvedValues.builderImage, debugImage: resolvedValues.debugImage,
-    variant: resolvedValues.variant, shellless: resolvedValues.shellless, authRequired: resolvedValues.authRequired, loginRegistries: resolvedValues.loginRegistries,
-    frameworks: resolvedValues.frameworks, reasons: resolvedValues.reasons,
-  };
+  await resolve.handler(context(RESOLVE_INPUT, workspace(), resolvedValues));
+  const { images, ...rest } = renderInput(resolvedValues);
+  const values = { ...rest, ...images, lifecycle: 'production', port: 8080 };
   const builtIn = async () => {
     await fetchTemplate.handler(context({ url: './skeleton', values }, workspace()));
   };
@@ -86,13 +90,8 @@ async function main() {
   // same files either way
   const a = workspace();
   const b = workspace();
-  await ours.call(null);
+  await render.handler(context(renderInput(resolvedValues), a));
   await fetchTemplate.handler(context({ url: './skeleton', values }, b));
-  await render.handler(context({
-    runtime: 'python', name: 'bench-svc', description: 'Benchmark service', owner: 'group:default/records-team', system: 'system:default/patient-records',
-    version: values.version, images: { runtimeImage: values.runtimeImage, builderImage: values.builderImage, debugImage: values.debugImage, variant: values.variant },
-    shellless: values.shellless, authRequired: values.authRequired, loginRegistries: values.loginRegistries, frameworks: values.frameworks, reasons: values.reasons,
-  }, a));
   const same = fs.readFileSync(path.join(a, 'Dockerfile'), 'utf8') === fs.readFileSync(path.join(b, 'Dockerfile'), 'utf8');
 
   for (let i = 0; i < WARMUP; i++) {
