@@ -112,6 +112,18 @@ describe('base-images backend plugin', () => {
     expect((await post({ runtime: 42 })).status).toBe(400);
   });
 
+  it('fails start-up on a misspelled baseImages key, naming it', async () => {
+    await expect(
+      startTestBackend({
+        features: [
+          baseImagesPlugin,
+          catalogServiceMock.factory({ entities: [] }),
+          mockServices.rootConfig.factory({ data: { baseImages: { registires: [] } } }),
+        ],
+      }),
+    ).rejects.toThrow(/Invalid app-config at 'baseImages\.registires': unknown key; did you mean 'baseImages\.registries'\?/);
+  });
+
   it('lists the fleet, filterable', async () => {
     const all = await get('/overview');
     expect(all.status).toBe(200);
