@@ -1,6 +1,6 @@
 import { Config } from '@backstage/config';
 import { HumanDuration } from '@backstage/types';
-import { BaseImagesConfigError } from '@internal/backstage-plugin-base-images-common';
+import { assertKnownConfigKeys, BaseImagesConfigError } from '@internal/backstage-plugin-base-images-common';
 
 export interface StatusSettings {
   refresh: HumanDuration;
@@ -15,13 +15,9 @@ const KNOWN = ['refresh', 'requestTimeoutMs', 'tagTtlSeconds', 'platform'];
 /** Reads `baseImages.status`, failing start-up on unknown keys or bad values. */
 export function readStatusSettings(root: Config): StatusSettings {
   const config = root.getOptionalConfig(KEY);
-  for (const key of config?.keys() ?? []) {
-    if (!KNOWN.includes(key)) throw new BaseImagesConfigError(`${KEY}.${key}`, `unknown key. Known keys here: ${KNOWN.join(', ')}`);
-  }
+  if (config) assertKnownConfigKeys(config, KEY, KNOWN);
   const refreshConfig = config?.getOptionalConfig('refresh');
-  for (const key of refreshConfig?.keys() ?? []) {
-    if (!['minutes', 'hours'].includes(key)) throw new BaseImagesConfigError(`${KEY}.refresh.${key}`, 'unknown key. Known keys here: minutes, hours');
-  }
+  if (refreshConfig) assertKnownConfigKeys(refreshConfig, `${KEY}.refresh`, ['minutes', 'hours']);
   const refresh: HumanDuration = refreshConfig
     ? { minutes: refreshConfig.getOptionalNumber('minutes'), hours: refreshConfig.getOptionalNumber('hours') }
     : { hours: 6 };

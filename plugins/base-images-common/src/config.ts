@@ -68,8 +68,11 @@ function closest(word: string, candidates: string[]): string | undefined {
   return best && best.d <= Math.max(2, Math.floor(word.length / 3)) ? best.candidate : undefined;
 }
 
-function checkKeys(config: Config, path: string, schemaPath: string): void {
-  const known = KNOWN_KEYS[schemaPath];
+/**
+ * Fails with a {@link BaseImagesConfigError} naming the first key of `config`
+ * (found at `path`) that is not in `known`, with the closest known key as a hint.
+ */
+export function assertKnownConfigKeys(config: Config, path: string, known: string[]): void {
   for (const key of config.keys()) {
     if (!known.includes(key)) {
       const suggestion = closest(key, known);
@@ -79,6 +82,10 @@ function checkKeys(config: Config, path: string, schemaPath: string): void {
       );
     }
   }
+}
+
+function checkKeys(config: Config, path: string, schemaPath: string): void {
+  assertKnownConfigKeys(config, path, KNOWN_KEYS[schemaPath]);
 }
 
 function readEnum<T extends string>(config: Config, key: string, path: string, allowed: readonly T[]): T | undefined {

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { Config } from '@backstage/config';
-import { BaseImagesConfigError } from '@internal/backstage-plugin-base-images-common';
+import { assertKnownConfigKeys, BaseImagesConfigError } from '@internal/backstage-plugin-base-images-common';
 
 export interface PublishSettings {
   target: 'local' | 'github';
@@ -14,22 +14,13 @@ const KEY = 'baseImages.publish';
 /** Reads `baseImages.publish`, failing start-up on unknown keys or values. */
 export function readPublishSettings(root: Config, cwd = process.cwd()): PublishSettings {
   const config = root.getOptionalConfig(KEY);
-  const known = ['target', 'localDirectory', 'github'];
-  for (const key of config?.keys() ?? []) {
-    if (!known.includes(key)) {
-      throw new BaseImagesConfigError(`${KEY}.${key}`, `unknown key. Known keys here: ${known.join(', ')}`);
-    }
-  }
+  if (config) assertKnownConfigKeys(config, KEY, ['target', 'localDirectory', 'github']);
   const target = config?.getOptionalString('target') ?? 'local';
   if (target !== 'local' && target !== 'github') {
     throw new BaseImagesConfigError(`${KEY}.target`, `${JSON.stringify(target)} is not local or github`);
   }
   const github = config?.getOptionalConfig('github');
-  for (const key of github?.keys() ?? []) {
-    if (!['owner', 'host'].includes(key)) {
-      throw new BaseImagesConfigError(`${KEY}.github.${key}`, 'unknown key. Known keys here: owner, host');
-    }
-  }
+  if (github) assertKnownConfigKeys(github, `${KEY}.github`, ['owner', 'host']);
   if (target === 'github' && !github) {
     throw new BaseImagesConfigError(`${KEY}.github.owner`, 'publishing to GitHub needs the owner of the new repositories');
   }
