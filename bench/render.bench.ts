@@ -19,16 +19,42 @@ import { round, silentLogger, stats, time, writeResult } from './lib';
 const RUNS = Number(process.env.BENCH_RUNS ?? 200);
 const WARMUP = 20;
 const ROOT = path.resolve(__dirname, '..');
-const baseUrl = `file://${path.join(ROOT, 'templates/python-service/template.yaml')}`;
+const baseUrl = `file://${path.join(
+  ROOT,
+  'templates/python-service/template.yaml',
+)}`;
 
 const entities: Record<string, any> = {
-  'system:default/patient-records': { apiVersion: 'backstage.io/v1alpha1', kind: 'System', metadata: { name: 'patient-records', namespace: 'default', annotations: { 'compliance/frameworks': 'hipaa' } }, spec: { owner: 'records-team', domain: 'healthcare' } },
-  'domain:default/healthcare': { apiVersion: 'backstage.io/v1alpha1', kind: 'Domain', metadata: { name: 'healthcare', namespace: 'default' }, spec: { owner: 'records-team' } },
-  'group:default/records-team': { apiVersion: 'backstage.io/v1alpha1', kind: 'Group', metadata: { name: 'records-team', namespace: 'default' }, spec: { type: 'team', children: [] } },
+  'system:default/patient-records': {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'System',
+    metadata: {
+      name: 'patient-records',
+      namespace: 'default',
+      annotations: { 'compliance/frameworks': 'hipaa' },
+    },
+    spec: { owner: 'records-team', domain: 'healthcare' },
+  },
+  'domain:default/healthcare': {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Domain',
+    metadata: { name: 'healthcare', namespace: 'default' },
+    spec: { owner: 'records-team' },
+  },
+  'group:default/records-team': {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Group',
+    metadata: { name: 'records-team', namespace: 'default' },
+    spec: { type: 'team', children: [] },
+  },
 };
 const catalog: any = { getEntityByRef: async (ref: string) => entities[ref] };
 
-function context(input: any, workspacePath: string, outputs: Record<string, any> = {}) {
+function context(
+  input: any,
+  workspacePath: string,
+  outputs: Record<string, any> = {},
+) {
   return {
     logger: silentLogger,
     workspacePath,
@@ -36,8 +62,12 @@ function context(input: any, workspacePath: string, outputs: Record<string, any>
     output: (name: string, value: unknown) => {
       outputs[name] = value;
     },
-    createTemporaryDirectory: async () => fs.mkdtempSync(path.join(os.tmpdir(), 'bench-tmp-')),
-    getInitiatorCredentials: async () => ({ $$type: '@backstage/BackstageCredentials', principal: { type: 'user', userEntityRef: 'user:default/bench' } }),
+    createTemporaryDirectory: async () =>
+      fs.mkdtempSync(path.join(os.tmpdir(), 'bench-tmp-')),
+    getInitiatorCredentials: async () => ({
+      $$type: '@backstage/BackstageCredentials',
+      principal: { type: 'user', userEntityRef: 'user:default/bench' },
+    }),
     checkpoint: async (opts: any) => opts.fn(),
     task: { id: 'bench' },
     templateInfo: { baseUrl, entityRef: 'template:default/python-service' },
@@ -48,21 +78,42 @@ function context(input: any, workspacePath: string, outputs: Record<string, any>
 /** The render step's input, as the templates wire resolve's outputs into it. */
 function renderInput(resolved: Record<string, any>) {
   return {
-    runtime: 'python', name: 'bench-svc', description: 'Benchmark service', owner: 'group:default/records-team', system: 'system:default/patient-records',
+    runtime: 'python',
+    name: 'bench-svc',
+    description: 'Benchmark service',
+    owner: 'group:default/records-team',
+    system: 'system:default/patient-records',
     version: resolved.version,
-    images: { runtimeImage: resolved.runtimeImage, builderImage: resolved.builderImage, debugImage: resolved.debugImage, variant: resolved.variant },
-    shellless: resolved.shellless, authRequired: resolved.authRequired, loginRegistries: resolved.loginRegistries, frameworks: resolved.frameworks, reasons: resolved.reasons,
+    images: {
+      runtimeImage: resolved.runtimeImage,
+      builderImage: resolved.builderImage,
+      debugImage: resolved.debugImage,
+      variant: resolved.variant,
+    },
+    shellless: resolved.shellless,
+    authRequired: resolved.authRequired,
+    loginRegistries: resolved.loginRegistries,
+    frameworks: resolved.frameworks,
+    reasons: resolved.reasons,
   };
 }
 
-const RESOLVE_INPUT = { runtime: 'python', owner: 'group:default/records-team', system: 'system:default/patient-records' };
+const RESOLVE_INPUT = {
+  runtime: 'python',
+  owner: 'group:default/records-team',
+  system: 'system:default/patient-records',
+};
 
 async function main() {
   const rootConfig = new ConfigReader({});
   const config = readBaseImagesConfig(rootConfig);
   const integrations = ScmIntegrations.fromConfig(rootConfig);
   const reader: any = {};
-  const resolve = createResolveBaseImagesAction({ catalog, config, publish: { target: 'local', localDirectory: os.tmpdir() } });
+  const resolve = createResolveBaseImagesAction({
+    catalog,
+    config,
+    publish: { target: 'local', localDirectory: os.tmpdir() },
+  });
   const render = createRenderServiceAction({ reader, integrations, config });
   const fetchTemplate = createFetchTemplateAction({ reader, integrations });
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-render-'));
@@ -84,7 +135,9 @@ async function main() {
   const { images, ...rest } = renderInput(resolvedValues);
   const values = { ...rest, ...images, lifecycle: 'production', port: 8080 };
   const builtIn = async () => {
-    await fetchTemplate.handler(context({ url: './skeleton', values }, workspace()));
+    await fetchTemplate.handler(
+      context({ url: './skeleton', values }, workspace()),
+    );
   };
 
   // same files either way
@@ -92,7 +145,9 @@ async function main() {
   const b = workspace();
   await render.handler(context(renderInput(resolvedValues), a));
   await fetchTemplate.handler(context({ url: './skeleton', values }, b));
-  const same = fs.readFileSync(path.join(a, 'Dockerfile'), 'utf8') === fs.readFileSync(path.join(b, 'Dockerfile'), 'utf8');
+  const same =
+    fs.readFileSync(path.join(a, 'Dockerfile'), 'utf8') ===
+    fs.readFileSync(path.join(b, 'Dockerfile'), 'utf8');
 
   for (let i = 0; i < WARMUP; i++) {
     await ours();
@@ -108,7 +163,8 @@ async function main() {
   const o = stats(oursSamples);
   const f = stats(builtInSamples);
   writeResult('render', {
-    benchmark: 'resolve+render (base-images) vs fetch:template, python-service skeleton, HIPAA system',
+    benchmark:
+      'resolve+render (base-images) vs fetch:template, python-service skeleton, HIPAA system',
     sameDockerfile: same,
     oursMs: { median: round(o.median), p90: round(o.p90) },
     fetchTemplateMs: { median: round(f.median), p90: round(f.p90) },

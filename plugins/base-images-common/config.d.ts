@@ -38,14 +38,18 @@ export interface Config {
       /** Framework id -> what it requires of the base image. Merged over the built-in soc2, hipaa, pci-dss, cis. */
       frameworks?: {
         [framework: string]: {
-          requires: Array<'hardened' | 'fips' | 'enterprise' | 'extended-support'>;
+          requires: Array<
+            'hardened' | 'fips' | 'enterprise' | 'extended-support'
+          >;
           aliases?: string[];
           description?: string;
         };
       };
       /** Situation -> requirements when no framework applies. */
       situations?: {
-        [situation: string]: Array<'hardened' | 'fips' | 'enterprise' | 'extended-support'>;
+        [situation: string]: Array<
+          'hardened' | 'fips' | 'enterprise' | 'extended-support'
+        >;
       };
     };
     /** The registries the status backend may contact; no other host is ever contacted. */

@@ -16,6 +16,9 @@ describe('App', () => {
       ] as any,
     };
     const rendered = render(App.createRoot());
-    await waitFor(() => expect(rendered.getByText('Guest')).toBeInTheDocument(), { timeout: 10000 });
+    await waitFor(
+      () => expect(rendered.getByText('Guest')).toBeInTheDocument(),
+      { timeout: 10000 },
+    );
   });
 });

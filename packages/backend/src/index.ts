@@ -11,19 +11,25 @@ backend.add(import('@backstage/plugin-auth-backend-module-github-provider'));
 
 // catalog
 backend.add(import('@backstage/plugin-catalog-backend'));
-backend.add(import('@backstage/plugin-catalog-backend-module-scaffolder-entity-model'));
+backend.add(
+  import('@backstage/plugin-catalog-backend-module-scaffolder-entity-model'),
+);
 backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
 
 // scaffolder, with the compliance-aware base-image actions
 backend.add(import('@backstage/plugin-scaffolder-backend'));
 backend.add(import('@backstage/plugin-scaffolder-backend-module-github'));
-backend.add(import('@internal/backstage-plugin-scaffolder-backend-module-base-images'));
+backend.add(
+  import('@internal/backstage-plugin-scaffolder-backend-module-base-images'),
+);
 
 // base-image status: signatures, attestations and policy verdicts
 backend.add(import('@internal/backstage-plugin-base-images-backend'));
 
 // permissions
 backend.add(import('@backstage/plugin-permission-backend'));
-backend.add(import('@backstage/plugin-permission-backend-module-allow-all-policy'));
+backend.add(
+  import('@backstage/plugin-permission-backend-module-allow-all-policy'),
+);
 
 backend.start();

@@ -13,8 +13,23 @@ async function main() {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'base-images-demo-'));
   const demo = await startDemoRegistry(work);
   const logDir = path.join(work, 'logs');
-  const backend = startService('backend', ['workspace', 'backend', 'start', '--config', '../../app-config.yaml', '--config', demo.configPath], { logDir });
-  const frontend = startService('frontend', ['workspace', 'app', 'start'], { logDir, env: { BROWSER: 'none' } });
+  const backend = startService(
+    'backend',
+    [
+      'workspace',
+      'backend',
+      'start',
+      '--config',
+      '../../app-config.yaml',
+      '--config',
+      demo.configPath,
+    ],
+    { logDir },
+  );
+  const frontend = startService('frontend', ['workspace', 'app', 'start'], {
+    logDir,
+    env: { BROWSER: 'none' },
+  });
   const stop = async () => {
     await Promise.all([frontend.stop(), backend.stop()]);
     await demo.registry.stop();
@@ -22,8 +37,23 @@ async function main() {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
-  await waitUntil('the backend', async () => (await fetch(`${BACKEND}/api/auth/guest/refresh`, { headers: { 'x-requested-with': 'XMLHttpRequest' } })).ok, 240_000, backend);
-  await waitUntil('the frontend', async () => (await fetch(FRONTEND)).ok, 240_000, frontend);
+  await waitUntil(
+    'the backend',
+    async () =>
+      (
+        await fetch(`${BACKEND}/api/auth/guest/refresh`, {
+          headers: { 'x-requested-with': 'XMLHttpRequest' },
+        })
+      ).ok,
+    240_000,
+    backend,
+  );
+  await waitUntil(
+    'the frontend',
+    async () => (await fetch(FRONTEND)).ok,
+    240_000,
+    frontend,
+  );
   console.log(`
 Portal: ${FRONTEND} (sign in as guest). Local registry: ${demo.registry.host}.
   verified:    ${FRONTEND}/catalog/default/component/signed-service

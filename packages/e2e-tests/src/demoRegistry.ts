@@ -26,10 +26,25 @@ export interface DemoRegistry {
   publishDir: string;
 }
 
-async function signedWithAttestations(pusher: Pusher, key: TestKey, repository: string, tag: string, options: { flipPayloadByte?: boolean } = {}) {
+async function signedWithAttestations(
+  pusher: Pusher,
+  key: TestKey,
+  repository: string,
+  tag: string,
+  options: { flipPayloadByte?: boolean } = {},
+) {
   const image = await pushImage(pusher, repository, tag);
   await cosignSign(pusher, repository, image.indexDigest, key, options);
-  await cosignAttest(pusher, repository, image.manifestDigest, await Promise.all([PROVENANCE, SBOM, VEX].map(p => envelopeFor(key, statementFor(image.manifestDigest, p)))));
+  await cosignAttest(
+    pusher,
+    repository,
+    image.manifestDigest,
+    await Promise.all(
+      [PROVENANCE, SBOM, VEX].map(p =>
+        envelopeFor(key, statementFor(image.manifestDigest, p)),
+      ),
+    ),
+  );
   return image;
 }
 
@@ -39,52 +54,106 @@ async function signedWithAttestations(pusher: Pusher, key: TestKey, repository: 
  * for docker.io, and a signed and a tampered demo image of its own. Writes an
  * app-config overlay and catalog entities that use them.
  */
-export async function startDemoRegistry(workDir: string): Promise<DemoRegistry> {
+export async function startDemoRegistry(
+  workDir: string,
+): Promise<DemoRegistry> {
   fs.mkdirSync(workDir, { recursive: true });
   const registry = await startLocalRegistry();
   const pusher = new Pusher(registry);
   const key = createTestKey();
 
-  for (const tag of ['3.13', '3.13-fips', '3.13-dev']) await signedWithAttestations(pusher, key, 'python', tag);
-  for (const tag of ['22', '22-fips']) await signedWithAttestations(pusher, key, 'node', tag);
-  for (const [repository, tag] of [['library/python', '3.13-slim'], ['library/node', '22-slim']]) {
-    await pushImage(pusher, repository, tag, { buildkitAttestations: [PROVENANCE, 'https://spdx.dev/Document'] });
+  for (const tag of ['3.13', '3.13-fips', '3.13-dev'])
+    await signedWithAttestations(pusher, key, 'python', tag);
+  for (const tag of ['22', '22-fips'])
+    await signedWithAttestations(pusher, key, 'node', tag);
+  for (const [repository, tag] of [
+    ['library/python', '3.13-slim'],
+    ['library/node', '22-slim'],
+  ]) {
+    await pushImage(pusher, repository, tag, {
+      buildkitAttestations: [PROVENANCE, 'https://spdx.dev/Document'],
+    });
   }
   await signedWithAttestations(pusher, key, 'demo/signed', '1');
-  await signedWithAttestations(pusher, key, 'demo/tampered', '1', { flipPayloadByte: true });
+  await signedWithAttestations(pusher, key, 'demo/tampered', '1', {
+    flipPayloadByte: true,
+  });
 
   const component = (name: string, ref: string, description: string) => ({
     apiVersion: 'backstage.io/v1alpha1',
     kind: 'Component',
-    metadata: { name, description, annotations: { 'base-image/ref': ref, 'base-image/runtime': 'python' } },
-    spec: { type: 'service', lifecycle: 'production', owner: 'web-team', system: 'marketing-site' },
+    metadata: {
+      name,
+      description,
+      annotations: { 'base-image/ref': ref, 'base-image/runtime': 'python' },
+    },
+    spec: {
+      type: 'service',
+      lifecycle: 'production',
+      owner: 'web-team',
+      system: 'marketing-site',
+    },
   });
   const componentsPath = path.join(workDir, 'demo-components.yaml');
-  fs.writeFileSync(componentsPath, [
-    component('signed-service', `${registry.host}/demo/signed:1`, 'On a signed image in the local registry'),
-    component('tampered-service', `${registry.host}/demo/tampered:1`, 'On an image whose signature payload was tampered with'),
-  ].map(doc => yaml.stringify(doc)).join('---\n'));
+  fs.writeFileSync(
+    componentsPath,
+    [
+      component(
+        'signed-service',
+        `${registry.host}/demo/signed:1`,
+        'On a signed image in the local registry',
+      ),
+      component(
+        'tampered-service',
+        `${registry.host}/demo/tampered:1`,
+        'On an image whose signature payload was tampered with',
+      ),
+    ]
+      .map(doc => yaml.stringify(doc))
+      .join('---\n'),
+  );
 
   const publishDir = path.join(workDir, 'repos');
-  const access = { insecure: true, publicKeys: [key.pem], credentials: registry.credentials, extraHosts: [registry.tokenHost] };
+  const access = {
+    insecure: true,
+    publicKeys: [key.pem],
+    credentials: registry.credentials,
+    extraHosts: [registry.tokenHost],
+  };
   const configPath = path.join(workDir, 'app-config.demo.yaml');
-  fs.writeFileSync(configPath, yaml.stringify({
-    baseImages: {
-      registries: [
-        { host: 'dhi.io', endpoint: `http://${registry.host}`, ...access },
-        { host: 'docker.io', endpoint: `http://${registry.host}`, ...access, publicKeys: [] },
-        { host: registry.host, ...access },
-      ],
-      publish: { localDirectory: publishDir },
-    },
-    catalog: {
-      locations: [
-        { type: 'file', target: path.join(ROOT, 'examples/all.yaml') },
-        { type: 'file', target: path.join(ROOT, 'templates/all.yaml'), rules: [{ allow: ['Template'] }] },
-        { type: 'file', target: componentsPath },
-        { type: 'file', target: path.join(publishDir, '*', 'catalog-info.yaml'), rules: [{ allow: ['Component'] }] },
-      ],
-    },
-  }));
+  fs.writeFileSync(
+    configPath,
+    yaml.stringify({
+      baseImages: {
+        registries: [
+          { host: 'dhi.io', endpoint: `http://${registry.host}`, ...access },
+          {
+            host: 'docker.io',
+            endpoint: `http://${registry.host}`,
+            ...access,
+            publicKeys: [],
+          },
+          { host: registry.host, ...access },
+        ],
+        publish: { localDirectory: publishDir },
+      },
+      catalog: {
+        locations: [
+          { type: 'file', target: path.join(ROOT, 'examples/all.yaml') },
+          {
+            type: 'file',
+            target: path.join(ROOT, 'templates/all.yaml'),
+            rules: [{ allow: ['Template'] }],
+          },
+          { type: 'file', target: componentsPath },
+          {
+            type: 'file',
+            target: path.join(publishDir, '*', 'catalog-info.yaml'),
+            rules: [{ allow: ['Component'] }],
+          },
+        ],
+      },
+    }),
+  );
   return { registry, key, configPath, publishDir };
 }

@@ -6,7 +6,16 @@ import yaml from 'yaml';
 import { Browser, Page } from 'playwright-core';
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import { DemoRegistry, startDemoRegistry } from './demoRegistry';
-import { api, BACKEND, FRONTEND, guestToken, ROOT, Service, startService, waitUntil } from './processes';
+import {
+  api,
+  BACKEND,
+  FRONTEND,
+  guestToken,
+  ROOT,
+  Service,
+  startService,
+  waitUntil,
+} from './processes';
 import { launchBrowser, withPage } from './browser';
 
 /**
@@ -32,12 +41,53 @@ describe('the portal', () => {
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'base-images-e2e-'));
     demo = await startDemoRegistry(work);
     const logDir = path.join(OUTPUT, 'logs');
-    backend = startService('backend', ['workspace', 'backend', 'start', '--config', '../../app-config.yaml', '--config', demo.configPath], { logDir });
-    frontend = startService('frontend', ['workspace', 'app', 'start'], { logDir, env: { BROWSER: 'none' } });
-    await waitUntil('the backend', async () => (await fetch(`${BACKEND}/api/auth/guest/refresh`, { headers: { 'x-requested-with': 'XMLHttpRequest' } })).ok, 240_000, backend);
+    backend = startService(
+      'backend',
+      [
+        'workspace',
+        'backend',
+        'start',
+        '--config',
+        '../../app-config.yaml',
+        '--config',
+        demo.configPath,
+      ],
+      { logDir },
+    );
+    frontend = startService('frontend', ['workspace', 'app', 'start'], {
+      logDir,
+      env: { BROWSER: 'none' },
+    });
+    await waitUntil(
+      'the backend',
+      async () =>
+        (
+          await fetch(`${BACKEND}/api/auth/guest/refresh`, {
+            headers: { 'x-requested-with': 'XMLHttpRequest' },
+          })
+        ).ok,
+      240_000,
+      backend,
+    );
     token = await guestToken();
-    await waitUntil('the example catalog', async () => (await api(token, '/api/catalog/entities/by-name/component/default/tampered-service')).status === 200, 120_000, backend);
-    await waitUntil('the frontend', async () => (await fetch(FRONTEND)).ok, 240_000, frontend);
+    await waitUntil(
+      'the example catalog',
+      async () =>
+        (
+          await api(
+            token,
+            '/api/catalog/entities/by-name/component/default/tampered-service',
+          )
+        ).status === 200,
+      120_000,
+      backend,
+    );
+    await waitUntil(
+      'the frontend',
+      async () => (await fetch(FRONTEND)).ok,
+      240_000,
+      frontend,
+    );
     browser = await launchBrowser();
   });
 
@@ -51,20 +101,38 @@ describe('the portal', () => {
   describe('catalog', () => {
     it('loads every example and template entity with zero processing errors', async () => {
       const files = [
-        ...fs.readdirSync(path.join(ROOT, 'examples')).map(f => path.join(ROOT, 'examples', f)),
+        ...fs
+          .readdirSync(path.join(ROOT, 'examples'))
+          .map(f => path.join(ROOT, 'examples', f)),
         path.join(ROOT, 'templates/all.yaml'),
-        ...['python-service', 'node-service'].map(t => path.join(ROOT, 'templates', t, 'template.yaml')),
+        ...['python-service', 'node-service'].map(t =>
+          path.join(ROOT, 'templates', t, 'template.yaml'),
+        ),
       ];
       const expected = files.flatMap(file =>
-        yaml.parseAllDocuments(fs.readFileSync(file, 'utf8')).map(doc => stringifyEntityRef(doc.toJS())),
+        yaml
+          .parseAllDocuments(fs.readFileSync(file, 'utf8'))
+          .map(doc => stringifyEntityRef(doc.toJS())),
       );
-      const { body } = await api<any[]>(token, '/api/catalog/entities?fields=kind,metadata.name,metadata.namespace,status');
+      const { body } = await api<any[]>(
+        token,
+        '/api/catalog/entities?fields=kind,metadata.name,metadata.namespace,status',
+      );
       const present = new Set(body.map(e => stringifyEntityRef(e)));
       expect(expected.filter(ref => !present.has(ref))).toEqual([]);
-      const errors = body.flatMap(e => (e.status?.items ?? []).filter((i: any) => i.level === 'error').map((i: any) => `${stringifyEntityRef(e)}: ${i.error?.message}`));
+      const errors = body.flatMap(e =>
+        (e.status?.items ?? [])
+          .filter((i: any) => i.level === 'error')
+          .map((i: any) => `${stringifyEntityRef(e)}: ${i.error?.message}`),
+      );
       expect(errors).toEqual([]);
-      const annotated = await api<any>(token, '/api/catalog/entities/by-name/system/default/patient-records');
-      expect(annotated.body.metadata.annotations['compliance/frameworks']).toBe('hipaa');
+      const annotated = await api<any>(
+        token,
+        '/api/catalog/entities/by-name/system/default/patient-records',
+      );
+      expect(annotated.body.metadata.annotations['compliance/frameworks']).toBe(
+        'hipaa',
+      );
     });
   });
 
@@ -76,31 +144,82 @@ describe('the portal', () => {
         for (const entry of fs.readdirSync(folder, { withFileTypes: true })) {
           const full = path.join(folder, entry.name);
           if (entry.isDirectory()) walk(full);
-          else files.push({ path: path.relative(dir, full), base64Content: fs.readFileSync(full).toString('base64') });
+          else
+            files.push({
+              path: path.relative(dir, full),
+              base64Content: fs.readFileSync(full).toString('base64'),
+            });
         }
       };
       walk(dir);
       const response = await api<any>(token, '/api/scaffolder/v2/dry-run', {
         method: 'POST',
         body: JSON.stringify({
-          template: yaml.parse(fs.readFileSync(path.join(dir, 'template.yaml'), 'utf8')),
-          values: { name: 'dry-run-svc', description: 'Dry run', owner: 'group:default/web-team', system, flavor: 'standard', situation: 'production' },
+          template: yaml.parse(
+            fs.readFileSync(path.join(dir, 'template.yaml'), 'utf8'),
+          ),
+          values: {
+            name: 'dry-run-svc',
+            description: 'Dry run',
+            owner: 'group:default/web-team',
+            system,
+            flavor: 'standard',
+            situation: 'production',
+          },
           secrets: {},
           directoryContents: files,
         }),
       });
       expect(response.status).toBe(200);
-      const dockerfile = response.body.directoryContents.find((f: any) => f.path === 'Dockerfile');
-      return [...Buffer.from(dockerfile.base64Content, 'base64').toString().matchAll(/^FROM (\S+)/gm)].map(m => m[1]);
+      const dockerfile = response.body.directoryContents.find(
+        (f: any) => f.path === 'Dockerfile',
+      );
+      return [
+        ...Buffer.from(dockerfile.base64Content, 'base64')
+          .toString()
+          .matchAll(/^FROM (\S+)/gm),
+      ].map(m => m[1]);
     }
 
     it.each([
-      ['python-service', 'system:default/marketing-site', ['python:3.13-slim', 'python:3.13-slim']],
-      ['python-service', 'system:default/billing', ['dhi.io/python:3.13-dev', 'dhi.io/python:3.13-dev', 'dhi.io/python:3.13']],
-      ['python-service', 'system:default/patient-records', ['dhi.io/python:3.13-dev', 'dhi.io/python:3.13-dev', 'dhi.io/python:3.13-fips']],
-      ['node-service', 'system:default/marketing-site', ['node:22-slim', 'node:22-slim']],
-      ['node-service', 'system:default/billing', ['node:22-slim', 'node:22-slim', 'dhi.io/node:22']],
-      ['node-service', 'system:default/patient-records', ['node:22-slim', 'node:22-slim', 'dhi.io/node:22-fips']],
+      [
+        'python-service',
+        'system:default/marketing-site',
+        ['python:3.13-slim', 'python:3.13-slim'],
+      ],
+      [
+        'python-service',
+        'system:default/billing',
+        [
+          'dhi.io/python:3.13-dev',
+          'dhi.io/python:3.13-dev',
+          'dhi.io/python:3.13',
+        ],
+      ],
+      [
+        'python-service',
+        'system:default/patient-records',
+        [
+          'dhi.io/python:3.13-dev',
+          'dhi.io/python:3.13-dev',
+          'dhi.io/python:3.13-fips',
+        ],
+      ],
+      [
+        'node-service',
+        'system:default/marketing-site',
+        ['node:22-slim', 'node:22-slim'],
+      ],
+      [
+        'node-service',
+        'system:default/billing',
+        ['node:22-slim', 'node:22-slim', 'dhi.io/node:22'],
+      ],
+      [
+        'node-service',
+        'system:default/patient-records',
+        ['node:22-slim', 'node:22-slim', 'dhi.io/node:22-fips'],
+      ],
     ])('%s in %s -> FROM %j', async (template, system, froms) => {
       expect(await dryRun(template, system)).toEqual(froms);
     });
@@ -114,7 +233,10 @@ describe('the portal', () => {
       ['marketing-web', 'unsigned', true],
       ['patient-portal', 'unsigned', false],
     ])('%s: %s, compliant=%s', async (name, status, compliant) => {
-      const { body } = await api<any>(token, `/api/base-images/entities/component/default/${name}`);
+      const { body } = await api<any>(
+        token,
+        `/api/base-images/entities/component/default/${name}`,
+      );
       expect(body.attestation.status).toBe(status);
       expect(body.policy.compliant).toBe(compliant);
     });
@@ -135,42 +257,88 @@ describe('the portal', () => {
       await page.getByRole('option', { name: option }).first().click();
     }
 
-    async function createService(page: Page, template: string, name: string, system: string | undefined, expectedImage: string) {
+    async function createService(
+      page: Page,
+      template: string,
+      name: string,
+      system: string | undefined,
+      expectedImage: string,
+    ) {
       await page.goto(`${FRONTEND}/create/templates/default/${template}`);
       await page.getByRole('textbox', { name: /^Name/ }).fill(name);
-      await page.getByRole('textbox', { name: /^Description/ }).fill(`Created by the browser test: {{ 7*7 }}`);
+      await page
+        .getByRole('textbox', { name: /^Description/ })
+        .fill(`Created by the browser test: {{ 7*7 }}`);
       await pick(page, 'Owner', /web-team/);
       if (system) await pick(page, 'System', new RegExp(system));
       await page.getByRole('button', { name: 'Next' }).click();
-      await page.getByTestId('base-image-preview-image').filter({ hasText: expectedImage }).waitFor({ timeout: 30_000 });
-      await shot(page, `create-${template}-preview`, '[data-testid="base-image-preview"]');
+      await page
+        .getByTestId('base-image-preview-image')
+        .filter({ hasText: expectedImage })
+        .waitFor({ timeout: 30_000 });
+      await shot(
+        page,
+        `create-${template}-preview`,
+        '[data-testid="base-image-preview"]',
+      );
       await page.getByRole('button', { name: 'Review' }).click();
       await page.getByRole('button', { name: 'Create' }).click();
-      await page.getByRole('link', { name: 'Open in catalog' }).waitFor({ timeout: 180_000 });
+      await page
+        .getByRole('link', { name: 'Open in catalog' })
+        .waitFor({ timeout: 180_000 });
       const repo = path.join(demo.publishDir, name);
-      expect(fs.readFileSync(path.join(repo, 'Dockerfile'), 'utf8')).toMatch(new RegExp(`^FROM ${expectedImage.replace(/[.]/g, '\\.')} AS production$`, 'm'));
-      expect(execFileSync('git', ['log', '--format=%s'], { cwd: repo }).toString().trim()).toBe('Initial commit');
+      expect(fs.readFileSync(path.join(repo, 'Dockerfile'), 'utf8')).toMatch(
+        new RegExp(
+          `^FROM ${expectedImage.replace(/[.]/g, '\\.')} AS production$`,
+          'm',
+        ),
+      );
+      expect(
+        execFileSync('git', ['log', '--format=%s'], { cwd: repo })
+          .toString()
+          .trim(),
+      ).toBe('Initial commit');
       await page.getByRole('link', { name: 'Open in catalog' }).click();
-      await waitUntil(`the ${name} entity page`, async () => {
-        if (await page.getByTestId('base-image-ref').count()) return true;
-        await page.reload();
-        return false;
-      }, 90_000);
-      await page.getByTestId('base-image-ref').filter({ hasText: expectedImage }).waitFor();
+      await waitUntil(
+        `the ${name} entity page`,
+        async () => {
+          if (await page.getByTestId('base-image-ref').count()) return true;
+          await page.reload();
+          return false;
+        },
+        90_000,
+      );
+      await page
+        .getByTestId('base-image-ref')
+        .filter({ hasText: expectedImage })
+        .waitFor();
     }
 
-    const statusLabel = (page: Page, words: string) => page.locator('span[aria-label^="Status"]', { hasText: words }).first();
+    const statusLabel = (page: Page, words: string) =>
+      page.locator('span[aria-label^="Status"]', { hasText: words }).first();
 
     it('Create -> Python service in a HIPAA system -> FIPS image, repository on disk, card on the new component', async () => {
       await withPage(browser, OUTPUT, 'create-python-hipaa', async page => {
-        await createService(page, 'python-service', 'e2e-records-svc', 'patient-records', 'dhi.io/python:3.13-fips');
+        await createService(
+          page,
+          'python-service',
+          'e2e-records-svc',
+          'patient-records',
+          'dhi.io/python:3.13-fips',
+        );
         await statusLabel(page, 'Verified').waitFor({ timeout: 60_000 });
       });
     });
 
     it('Create -> Node service with no framework -> node:22-slim, unsigned', async () => {
       await withPage(browser, OUTPUT, 'create-node-slim', async page => {
-        await createService(page, 'node-service', 'e2e-web-svc', undefined, 'node:22-slim');
+        await createService(
+          page,
+          'node-service',
+          'e2e-web-svc',
+          undefined,
+          'node:22-slim',
+        );
         await statusLabel(page, 'Unsigned').waitFor({ timeout: 60_000 });
       });
     });
@@ -182,15 +350,25 @@ describe('the portal', () => {
       await withPage(browser, OUTPUT, `card-${name}`, async page => {
         await page.goto(`${FRONTEND}/catalog/default/component/${name}`);
         await statusLabel(page, words).waitFor({ timeout: 60_000 });
-        await shot(page, `card-${words.toLowerCase()}`, '[data-testid="base-image-card"]');
+        await shot(
+          page,
+          `card-${words.toLowerCase()}`,
+          '[data-testid="base-image-card"]',
+        );
       });
     });
 
     it('the card of a drifted component shows the violation and the required image', async () => {
       await withPage(browser, OUTPUT, 'card-drift', async page => {
         await page.goto(`${FRONTEND}/catalog/default/component/patient-portal`);
-        await page.getByText('Drift: this image does not meet its compliance').waitFor({ timeout: 60_000 });
-        await page.getByText('hipaa (from system:default/patient-records) requires a FIPS-enabled (-fips) image').waitFor();
+        await page
+          .getByText('Drift: this image does not meet its compliance')
+          .waitFor({ timeout: 60_000 });
+        await page
+          .getByText(
+            'hipaa (from system:default/patient-records) requires a FIPS-enabled (-fips) image',
+          )
+          .waitFor();
         await page.getByText('dhi.io/python:3.13-fips').first().waitFor();
         await shot(page, 'card-drift', '[data-testid="base-image-card"]');
       });
@@ -199,13 +377,20 @@ describe('the portal', () => {
     it('the fleet page lists the components and filters by status', async () => {
       await withPage(browser, OUTPUT, 'fleet', async page => {
         await page.goto(`${FRONTEND}/base-images`);
-        await page.getByRole('link', { name: 'tampered-service' }).waitFor({ timeout: 60_000 });
+        await page
+          .getByRole('link', { name: 'tampered-service' })
+          .waitFor({ timeout: 60_000 });
         await page.getByRole('link', { name: 'signed-service' }).waitFor();
         await shot(page, 'fleet');
-        await page.getByRole('button', { name: /^Status/ }).first().click();
+        await page
+          .getByRole('button', { name: /^Status/ })
+          .first()
+          .click();
         await page.getByRole('option', { name: 'Invalid' }).click();
         await page.getByText(/^1 of \d+ components$/).waitFor();
-        expect(await page.getByRole('link', { name: 'signed-service' }).count()).toBe(0);
+        expect(
+          await page.getByRole('link', { name: 'signed-service' }).count(),
+        ).toBe(0);
         await page.getByRole('link', { name: 'tampered-service' }).waitFor();
       });
     });
@@ -214,12 +399,20 @@ describe('the portal', () => {
       await demo.registry.stopRegistry();
       try {
         await withPage(browser, OUTPUT, 'card-unavailable', async page => {
-          await page.goto(`${FRONTEND}/catalog/default/component/signed-service`);
+          await page.goto(
+            `${FRONTEND}/catalog/default/component/signed-service`,
+          );
           await statusLabel(page, 'Verified').waitFor({ timeout: 60_000 });
-          await page.getByRole('button', { name: 'Re-check base image' }).click();
+          await page
+            .getByRole('button', { name: 'Re-check base image' })
+            .click();
           await statusLabel(page, 'Unavailable').waitFor({ timeout: 60_000 });
           await page.getByText(/Last known result: Verified/).waitFor();
-          await shot(page, 'card-unavailable', '[data-testid="base-image-card"]');
+          await shot(
+            page,
+            'card-unavailable',
+            '[data-testid="base-image-card"]',
+          );
         });
       } finally {
         await demo.registry.startRegistry();

@@ -6,7 +6,8 @@ import path from 'node:path';
 export const ROOT = (() => {
   for (let dir = process.cwd(); ; dir = path.dirname(dir)) {
     if (fs.existsSync(path.join(dir, 'backstage.json'))) return dir;
-    if (dir === path.dirname(dir)) throw new Error(`no backstage.json above ${process.cwd()}`);
+    if (dir === path.dirname(dir))
+      throw new Error(`no backstage.json above ${process.cwd()}`);
   }
 })();
 
@@ -18,7 +19,11 @@ export interface Service {
 }
 
 /** Starts a long-running command in its own process group, logging to a file. */
-export function startService(name: string, args: string[], options: { env?: NodeJS.ProcessEnv; logDir: string }): Service {
+export function startService(
+  name: string,
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; logDir: string },
+): Service {
   fs.mkdirSync(options.logDir, { recursive: true });
   const logFile = path.join(options.logDir, `${name}.log`);
   const log = fs.openSync(logFile, 'w');
@@ -35,9 +40,14 @@ export function startService(name: string, args: string[], options: { env?: Node
     logFile,
     async stop() {
       if (child.exitCode !== null || child.pid === undefined) return;
-      const exited = new Promise<void>(resolve => child.once('exit', () => resolve()));
+      const exited = new Promise<void>(resolve =>
+        child.once('exit', () => resolve()),
+      );
       process.kill(-child.pid, 'SIGTERM');
-      const timer = setTimeout(() => child.pid && process.kill(-child.pid, 'SIGKILL'), 10_000);
+      const timer = setTimeout(
+        () => child.pid && process.kill(-child.pid, 'SIGKILL'),
+        10_000,
+      );
       await exited;
       clearTimeout(timer);
     },
@@ -45,7 +55,12 @@ export function startService(name: string, args: string[], options: { env?: Node
 }
 
 /** Polls `probe` until it returns true, failing with the service log tail after `timeoutMs`. */
-export async function waitUntil(what: string, probe: () => Promise<boolean>, timeoutMs: number, service?: Service): Promise<void> {
+export async function waitUntil(
+  what: string,
+  probe: () => Promise<boolean>,
+  timeoutMs: number,
+  service?: Service,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (service && service.process.exitCode !== null) break;
@@ -56,8 +71,14 @@ export async function waitUntil(what: string, probe: () => Promise<boolean>, tim
     }
     await new Promise(resolve => setTimeout(resolve, 1000));
   }
-  const tail = service ? fs.readFileSync(service.logFile, 'utf8').split('\n').slice(-40).join('\n') : '';
-  throw new Error(`${what} was not ready within ${timeoutMs / 1000}s${tail ? `\n--- ${service!.name} log ---\n${tail}` : ''}`);
+  const tail = service
+    ? fs.readFileSync(service.logFile, 'utf8').split('\n').slice(-40).join('\n')
+    : '';
+  throw new Error(
+    `${what} was not ready within ${timeoutMs / 1000}s${
+      tail ? `\n--- ${service!.name} log ---\n${tail}` : ''
+    }`,
+  );
 }
 
 export const BACKEND = 'http://localhost:7007';
@@ -65,15 +86,26 @@ export const FRONTEND = 'http://localhost:3000';
 
 /** A guest Backstage token from the running backend. */
 export async function guestToken(): Promise<string> {
-  const response = await fetch(`${BACKEND}/api/auth/guest/refresh`, { headers: { 'x-requested-with': 'XMLHttpRequest' } });
-  if (!response.ok) throw new Error(`guest sign-in failed: HTTP ${response.status}`);
+  const response = await fetch(`${BACKEND}/api/auth/guest/refresh`, {
+    headers: { 'x-requested-with': 'XMLHttpRequest' },
+  });
+  if (!response.ok)
+    throw new Error(`guest sign-in failed: HTTP ${response.status}`);
   return ((await response.json()) as any).backstageIdentity.token;
 }
 
-export async function api<T = any>(token: string, pathname: string, init: RequestInit = {}): Promise<{ status: number; body: T }> {
+export async function api<T = any>(
+  token: string,
+  pathname: string,
+  init: RequestInit = {},
+): Promise<{ status: number; body: T }> {
   const response = await fetch(`${BACKEND}${pathname}`, {
     ...init,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...(init.headers ?? {}) },
+    headers: {
+      authorization: `Bearer ${token}`,
+      'content-type': 'application/json',
+      ...(init.headers ?? {}),
+    },
   });
   const text = await response.text();
   return { status: response.status, body: text ? JSON.parse(text) : undefined };

@@ -1,4 +1,8 @@
-import { mockCredentials, mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { Entity } from '@backstage/catalog-model';
 import request from 'supertest';
@@ -7,11 +11,20 @@ import { startFakeRegistry, FakeRegistry } from './__testUtils__/fakeRegistry';
 import { Pusher } from './__testUtils__/pusher';
 import { pushImage } from './__testUtils__/images';
 
-const component = (name: string, annotations: Record<string, string>, spec: Record<string, string> = {}): Entity => ({
+const component = (
+  name: string,
+  annotations: Record<string, string>,
+  spec: Record<string, string> = {},
+): Entity => ({
   apiVersion: 'backstage.io/v1alpha1',
   kind: 'Component',
   metadata: { name, namespace: 'default', annotations },
-  spec: { type: 'service', lifecycle: 'production', owner: 'group:default/team', ...spec },
+  spec: {
+    type: 'service',
+    lifecycle: 'production',
+    owner: 'group:default/team',
+    ...spec,
+  },
 });
 
 describe('base-images backend plugin', () => {
@@ -22,13 +35,46 @@ describe('base-images backend plugin', () => {
     registry = await startFakeRegistry();
     await pushImage(new Pusher(registry), 'library/python', '3.13-slim');
     const entities: Entity[] = [
-      { apiVersion: 'backstage.io/v1alpha1', kind: 'System', metadata: { name: 'records', namespace: 'default', annotations: { 'compliance/frameworks': 'hipaa' } }, spec: { owner: 'team' } },
-      { apiVersion: 'backstage.io/v1alpha1', kind: 'Group', metadata: { name: 'team', namespace: 'default' }, spec: { type: 'team', children: [] } },
-      component('drifted', { 'base-image/ref': `${registry.host}/library/python:3.13-slim`, 'base-image/runtime': 'python' }, { system: 'records' }),
-      component('plain', { 'base-image/ref': `${registry.host}/library/python:3.13-slim`, 'base-image/runtime': 'python' }),
-      component('elsewhere', { 'base-image/ref': 'ghcr.io/acme/base:1', 'base-image/runtime': 'python' }),
-      component('broken', { 'base-image/ref': 'dhi.io/../etc', 'compliance/frameworks': 'soc2' }),
-      component('bad-compliance', { 'base-image/ref': 'dhi.io/python:3.13', 'compliance/frameworks': 'x'.repeat(2000) }),
+      {
+        apiVersion: 'backstage.io/v1alpha1',
+        kind: 'System',
+        metadata: {
+          name: 'records',
+          namespace: 'default',
+          annotations: { 'compliance/frameworks': 'hipaa' },
+        },
+        spec: { owner: 'team' },
+      },
+      {
+        apiVersion: 'backstage.io/v1alpha1',
+        kind: 'Group',
+        metadata: { name: 'team', namespace: 'default' },
+        spec: { type: 'team', children: [] },
+      },
+      component(
+        'drifted',
+        {
+          'base-image/ref': `${registry.host}/library/python:3.13-slim`,
+          'base-image/runtime': 'python',
+        },
+        { system: 'records' },
+      ),
+      component('plain', {
+        'base-image/ref': `${registry.host}/library/python:3.13-slim`,
+        'base-image/runtime': 'python',
+      }),
+      component('elsewhere', {
+        'base-image/ref': 'ghcr.io/acme/base:1',
+        'base-image/runtime': 'python',
+      }),
+      component('broken', {
+        'base-image/ref': 'dhi.io/../etc',
+        'compliance/frameworks': 'soc2',
+      }),
+      component('bad-compliance', {
+        'base-image/ref': 'dhi.io/python:3.13',
+        'compliance/frameworks': 'x'.repeat(2000),
+      }),
       component('none', {}),
     ];
     ({ server } = await startTestBackend({
@@ -36,30 +82,46 @@ describe('base-images backend plugin', () => {
         baseImagesPlugin,
         catalogServiceMock.factory({ entities }),
         // a request without a token carries no credentials, as in production
-        mockServices.httpAuth.factory({ defaultCredentials: mockCredentials.none() }),
+        mockServices.httpAuth.factory({
+          defaultCredentials: mockCredentials.none(),
+        }),
         mockServices.rootConfig.factory({
-          data: { baseImages: { registries: [{ host: registry.host, insecure: true }], requiredAttestations: ['https://slsa.dev/provenance/'] } },
+          data: {
+            baseImages: {
+              registries: [{ host: registry.host, insecure: true }],
+              requiredAttestations: ['https://slsa.dev/provenance/'],
+            },
+          },
         }),
       ],
     }));
   });
   afterAll(() => registry.stop());
 
-  const get = (path: string) => request(server).get(`/api/base-images${path}`).set('Authorization', mockCredentials.user.header());
+  const get = (path: string) =>
+    request(server)
+      .get(`/api/base-images${path}`)
+      .set('Authorization', mockCredentials.user.header());
 
   it('requires a Backstage credential', async () => {
-    const response = await request(server).get('/api/base-images/entities/component/default/plain');
+    const response = await request(server).get(
+      '/api/base-images/entities/component/default/plain',
+    );
     expect(response.status).toBe(401);
   });
 
   it('answers 404 for an entity the caller cannot see', async () => {
     const response = await get('/entities/component/default/ghost');
     expect(response.status).toBe(404);
-    expect(response.body.error.message).toBe('component:default/ghost was not found');
+    expect(response.body.error.message).toBe(
+      'component:default/ghost was not found',
+    );
   });
 
   it('rejects malformed entity ref parts', async () => {
-    expect((await get('/entities/component/default/%2e%2e%2fsecret')).status).toBe(400);
+    expect(
+      (await get('/entities/component/default/%2e%2e%2fsecret')).status,
+    ).toBe(400);
   });
 
   it('reports a drifted component plainly, with its attestation status', async () => {
@@ -67,21 +129,37 @@ describe('base-images backend plugin', () => {
     expect(response.status).toBe(200);
     expect(response.body).toMatchObject({
       entityRef: 'component:default/drifted',
-      image: { registry: registry.host, repository: 'library/python', tag: '3.13-slim', digest: expect.stringMatching(/^sha256:/) },
+      image: {
+        registry: registry.host,
+        repository: 'library/python',
+        tag: '3.13-slim',
+        digest: expect.stringMatching(/^sha256:/),
+      },
       variant: 'slim',
       policy: {
-        frameworks: [{ id: 'hipaa', source: 'system:default/records', known: true }],
+        frameworks: [
+          { id: 'hipaa', source: 'system:default/records', known: true },
+        ],
         compliant: false,
         required: 'dhi.io/python:3.13-fips',
-        violations: ['hipaa (from system:default/records) requires a Docker Hardened Image', 'hipaa (from system:default/records) requires a FIPS-enabled (-fips) image'],
+        violations: [
+          'hipaa (from system:default/records) requires a Docker Hardened Image',
+          'hipaa (from system:default/records) requires a FIPS-enabled (-fips) image',
+        ],
       },
-      attestation: { status: 'unsigned', checkedAt: expect.any(String), message: 'no signature found' },
+      attestation: {
+        status: 'unsigned',
+        checkedAt: expect.any(String),
+        message: 'no signature found',
+      },
     });
   });
 
   it('refresh re-checks now', async () => {
     const before = registry.requests.length;
-    const response = await request(server).post('/api/base-images/entities/component/default/plain/refresh').set('Authorization', mockCredentials.user.header());
+    const response = await request(server)
+      .post('/api/base-images/entities/component/default/plain/refresh')
+      .set('Authorization', mockCredentials.user.header());
     expect(response.status).toBe(200);
     expect(response.body.policy.compliant).toBe(true);
     expect(registry.requests.length).toBeGreaterThan(before);
@@ -90,25 +168,60 @@ describe('base-images backend plugin', () => {
   it('bad annotations become clear messages, not errors', async () => {
     const broken = await get('/entities/component/default/broken');
     expect(broken.status).toBe(200);
-    expect(broken.body.attestation).toMatchObject({ status: 'not-checked', message: expect.stringMatching(/'base-image\/ref' is unusable: Invalid image reference "dhi\.io\/\.\.\/etc"/) });
+    expect(broken.body.attestation).toMatchObject({
+      status: 'not-checked',
+      message: expect.stringMatching(
+        /'base-image\/ref' is unusable: Invalid image reference "dhi\.io\/\.\.\/etc"/,
+      ),
+    });
     const compliance = await get('/entities/component/default/bad-compliance');
-    expect(compliance.body.policy).toMatchObject({ compliant: false, error: expect.stringMatching(/'compliance\/frameworks' on component:default\/bad-compliance is malformed/) });
+    expect(compliance.body.policy).toMatchObject({
+      compliant: false,
+      error: expect.stringMatching(
+        /'compliance\/frameworks' on component:default\/bad-compliance is malformed/,
+      ),
+    });
     const none = await get('/entities/component/default/none');
-    expect(none.body.attestation).toMatchObject({ status: 'not-checked', message: "no 'base-image/ref' annotation" });
+    expect(none.body.attestation).toMatchObject({
+      status: 'not-checked',
+      message: "no 'base-image/ref' annotation",
+    });
     const elsewhere = await get('/entities/component/default/elsewhere');
     expect(elsewhere.body.attestation.status).toBe('not-checked');
   });
 
   it('previews the images for a new service as base-images:resolve would', async () => {
-    const post = (body: object) => request(server).post('/api/base-images/preview').set('Authorization', mockCredentials.user.header()).send(body);
-    const hipaa = await post({ runtime: 'python', system: 'system:default/records', owner: 'group:default/team' });
+    const post = (body: object) =>
+      request(server)
+        .post('/api/base-images/preview')
+        .set('Authorization', mockCredentials.user.header())
+        .send(body);
+    const hipaa = await post({
+      runtime: 'python',
+      system: 'system:default/records',
+      owner: 'group:default/team',
+    });
     expect(hipaa.status).toBe(200);
-    expect(hipaa.body).toMatchObject({ runtimeImage: 'dhi.io/python:3.13-fips', variant: 'dhi-fips', frameworks: [{ id: 'hipaa', source: 'system:default/records' }] });
-    expect((await post({ runtime: 'node' })).body.runtimeImage).toBe('node:22-slim');
-    const unmeetable = await post({ runtime: 'python', version: '3.12', system: 'records' });
+    expect(hipaa.body).toMatchObject({
+      runtimeImage: 'dhi.io/python:3.13-fips',
+      variant: 'dhi-fips',
+      frameworks: [{ id: 'hipaa', source: 'system:default/records' }],
+    });
+    expect((await post({ runtime: 'node' })).body.runtimeImage).toBe(
+      'node:22-slim',
+    );
+    const unmeetable = await post({
+      runtime: 'python',
+      version: '3.12',
+      system: 'records',
+    });
     expect(unmeetable.status).toBe(400);
-    expect(unmeetable.body.error.message).toMatch(/Cannot meet framework hipaa \(from system:default\/records\)/);
-    expect((await post({ runtime: 'python', system: 'ghost' })).body.error.message).toMatch(/system:default\/ghost is not in the catalog/);
+    expect(unmeetable.body.error.message).toMatch(
+      /Cannot meet framework hipaa \(from system:default\/records\)/,
+    );
+    expect(
+      (await post({ runtime: 'python', system: 'ghost' })).body.error.message,
+    ).toMatch(/system:default\/ghost is not in the catalog/);
     expect((await post({ runtime: 42 })).status).toBe(400);
   });
 
@@ -118,10 +231,14 @@ describe('base-images backend plugin', () => {
         features: [
           baseImagesPlugin,
           catalogServiceMock.factory({ entities: [] }),
-          mockServices.rootConfig.factory({ data: { baseImages: { registires: [] } } }),
+          mockServices.rootConfig.factory({
+            data: { baseImages: { registires: [] } },
+          }),
         ],
       }),
-    ).rejects.toThrow(/Invalid app-config at 'baseImages\.registires': unknown key; did you mean 'baseImages\.registries'\?/);
+    ).rejects.toThrow(
+      /Invalid app-config at 'baseImages\.registires': unknown key; did you mean 'baseImages\.registries'\?/,
+    );
   });
 
   it('lists the fleet, filterable', async () => {
@@ -129,12 +246,20 @@ describe('base-images backend plugin', () => {
     expect(all.status).toBe(200);
     expect(all.body.totalCount).toBe(5);
     expect(all.body.items.map((i: any) => i.entityRef).sort()).toEqual([
-      'component:default/bad-compliance', 'component:default/broken', 'component:default/drifted', 'component:default/elsewhere', 'component:default/plain',
+      'component:default/bad-compliance',
+      'component:default/broken',
+      'component:default/drifted',
+      'component:default/elsewhere',
+      'component:default/plain',
     ]);
     const hipaa = await get('/overview?framework=hipaa');
-    expect(hipaa.body.items.map((i: any) => i.entityRef)).toEqual(['component:default/drifted']);
+    expect(hipaa.body.items.map((i: any) => i.entityRef)).toEqual([
+      'component:default/drifted',
+    ]);
     const unsigned = await get('/overview?status=unsigned&compliant=true');
-    expect(unsigned.body.items.map((i: any) => i.entityRef)).toEqual(['component:default/plain']);
+    expect(unsigned.body.items.map((i: any) => i.entityRef)).toEqual([
+      'component:default/plain',
+    ]);
     expect((await get('/overview?status=bogus')).status).toBe(400);
   });
 });

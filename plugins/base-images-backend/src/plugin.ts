@@ -1,4 +1,7 @@
-import { coreServices, createBackendPlugin } from '@backstage/backend-plugin-api';
+import {
+  coreServices,
+  createBackendPlugin,
+} from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { readBaseImagesConfig } from '@internal/backstage-plugin-base-images-common';
 import { ResultStore } from './database/ResultStore';
@@ -31,7 +34,16 @@ export const baseImagesPlugin = createBackendPlugin({
         scheduler: coreServices.scheduler,
         catalog: catalogServiceRef,
       },
-      async init({ httpRouter, httpAuth, auth, logger, config, database, scheduler, catalog }) {
+      async init({
+        httpRouter,
+        httpAuth,
+        auth,
+        logger,
+        config,
+        database,
+        scheduler,
+        catalog,
+      }) {
         const baseImages = readBaseImagesConfig(config);
         const settings = readStatusSettings(config);
         const client = new RegistryClient({
@@ -41,12 +53,18 @@ export const baseImagesPlugin = createBackendPlugin({
         });
         const attestations = new AttestationService({
           client,
-          checker: new ImageChecker(client, { requiredAttestations: baseImages.requiredAttestations, platform: settings.platform }),
+          checker: new ImageChecker(client, {
+            requiredAttestations: baseImages.requiredAttestations,
+            platform: settings.platform,
+          }),
           store: await ResultStore.create(database),
           logger,
           tagTtlMs: settings.tagTtlMs,
         });
-        const statuses = new EntityStatusService({ config: baseImages, attestations });
+        const statuses = new EntityStatusService({
+          config: baseImages,
+          attestations,
+        });
 
         // Global scope: with several replicas, one of them runs each refresh.
         await scheduler.scheduleTask({
@@ -61,11 +79,15 @@ export const baseImagesPlugin = createBackendPlugin({
               credentials: await auth.getOwnServiceCredentials(),
               attestations,
             });
-            logger.info(`Refreshed ${images} distinct base images used by ${components} components`);
+            logger.info(
+              `Refreshed ${images} distinct base images used by ${components} components`,
+            );
           },
         });
 
-        httpRouter.use(createRouter({ httpAuth, catalog, statuses, config: baseImages }));
+        httpRouter.use(
+          createRouter({ httpAuth, catalog, statuses, config: baseImages }),
+        );
       },
     });
   },

@@ -2,38 +2,112 @@ import { ConfigReader } from '@backstage/config';
 import { BaseImagesConfigError, readBaseImagesConfig } from './config';
 import { DEFAULT_RUNTIMES } from './policy/defaults';
 
-const read = (baseImages: unknown) => () => readBaseImagesConfig(new ConfigReader({ baseImages } as any));
+const read = (baseImages: unknown) => () =>
+  readBaseImagesConfig(new ConfigReader({ baseImages } as any));
 
 describe('readBaseImagesConfig', () => {
   it('defaults to the seed when nothing is configured', () => {
     const config = readBaseImagesConfig(new ConfigReader({}));
     expect(config.runtimes).toEqual(DEFAULT_RUNTIMES);
     expect(config.dhi).toEqual({ registry: 'dhi.io', mirror: undefined });
-    expect(config.frameworks.map(f => f.id)).toEqual(['soc2', 'hipaa', 'pci-dss', 'cis']);
+    expect(config.frameworks.map(f => f.id)).toEqual([
+      'soc2',
+      'hipaa',
+      'pci-dss',
+      'cis',
+    ]);
     expect(config.registries).toEqual([]);
   });
 
   it.each([
-    [{ polcy: {} }, /'baseImages\.polcy': unknown key; did you mean 'baseImages\.policy'\?/],
-    [{ policy: { framewroks: {} } }, /'baseImages\.policy\.framewroks'.*did you mean 'baseImages\.policy\.frameworks'/],
-    [{ dhi: { mirror: { namespace: 'acme', namesapce: 'x' } } }, /'baseImages\.dhi\.mirror\.namesapce'/],
-    [{ registries: [{ host: 'dhi.io', publicKey: [] }] }, /'baseImages\.registries\[0\]\.publicKey'.*did you mean 'baseImages\.registries\[0\]\.publicKeys'/],
-    [{ runtimes: { ruby: {} } }, /'baseImages\.runtimes\.ruby': unknown runtime/],
-    [{ runtimes: { python: { defaultVersion: 'latest' } } }, /'baseImages\.runtimes\.python\.defaultVersion'/],
-    [{ policy: { frameworks: { hipaa: { requires: ['fips', 'gold'] } } } }, /'baseImages\.policy\.frameworks\.hipaa\.requires': "gold" is not one of/],
-    [{ policy: { frameworks: { HIPAA: { requires: [] } } } }, /'baseImages\.policy\.frameworks\.HIPAA'/],
-    [{ policy: { frameworks: { pci2: { requires: [], aliases: ['pci'] } } } }, /"pci" is also used by framework/],
-    [{ registries: [{ host: 'https://dhi.io' }] }, /'baseImages\.registries\[0\]\.host'/],
-    [{ registries: [{ host: 'dhi.io', insecure: true }] }, /'baseImages\.registries\[0\]\.insecure': plain HTTP is only allowed for loopback/],
+    [
+      { polcy: {} },
+      /'baseImages\.polcy': unknown key; did you mean 'baseImages\.policy'\?/,
+    ],
+    [
+      { policy: { framewroks: {} } },
+      /'baseImages\.policy\.framewroks'.*did you mean 'baseImages\.policy\.frameworks'/,
+    ],
+    [
+      { dhi: { mirror: { namespace: 'acme', namesapce: 'x' } } },
+      /'baseImages\.dhi\.mirror\.namesapce'/,
+    ],
+    [
+      { registries: [{ host: 'dhi.io', publicKey: [] }] },
+      /'baseImages\.registries\[0\]\.publicKey'.*did you mean 'baseImages\.registries\[0\]\.publicKeys'/,
+    ],
+    [
+      { runtimes: { ruby: {} } },
+      /'baseImages\.runtimes\.ruby': unknown runtime/,
+    ],
+    [
+      { runtimes: { python: { defaultVersion: 'latest' } } },
+      /'baseImages\.runtimes\.python\.defaultVersion'/,
+    ],
+    [
+      { policy: { frameworks: { hipaa: { requires: ['fips', 'gold'] } } } },
+      /'baseImages\.policy\.frameworks\.hipaa\.requires': "gold" is not one of/,
+    ],
+    [
+      { policy: { frameworks: { HIPAA: { requires: [] } } } },
+      /'baseImages\.policy\.frameworks\.HIPAA'/,
+    ],
+    [
+      { policy: { frameworks: { pci2: { requires: [], aliases: ['pci'] } } } },
+      /"pci" is also used by framework/,
+    ],
+    [
+      { registries: [{ host: 'https://dhi.io' }] },
+      /'baseImages\.registries\[0\]\.host'/,
+    ],
+    [
+      { registries: [{ host: 'dhi.io', insecure: true }] },
+      /'baseImages\.registries\[0\]\.insecure': plain HTTP is only allowed for loopback/,
+    ],
     [{ registries: [{ host: 'dhi.io' }, { host: 'dhi.io' }] }, /listed twice/],
-    [{ registries: [{ host: 'dhi.io', publicKeys: ['not a key'] }] }, /publicKeys\[0\]'.*PEM/],
+    [
+      { registries: [{ host: 'dhi.io', publicKeys: ['not a key'] }] },
+      /publicKeys\[0\]'.*PEM/,
+    ],
     [{ defaults: { flavor: 'distroless' } }, /'baseImages\.defaults\.flavor'/],
-    [{ requiredAttestations: ['provenance'] }, /'baseImages\.requiredAttestations\[0\]'/],
-    [{ dhi: { mirror: { namespace: 'Acme' } } }, /'baseImages\.dhi\.mirror\.namespace'/],
-    [{ registries: [{ host: 'docker.io', endpoint: 'ftp://mirror' }] }, /'baseImages\.registries\[0\]\.endpoint'/],
-    [{ registries: [{ host: 'docker.io', endpoint: 'https://mirror.example.com/v2/' }] }, /no path/],
-    [{ registries: [{ host: 'docker.io', endpoint: 'http://127.0.0.1:5000' }] }, /needs insecure: true/],
-    [{ registries: [{ host: 'docker.io', endpoint: 'http://mirror.example.com', insecure: true }] }, /only allowed for loopback hosts, not mirror\.example\.com/],
+    [
+      { requiredAttestations: ['provenance'] },
+      /'baseImages\.requiredAttestations\[0\]'/,
+    ],
+    [
+      { dhi: { mirror: { namespace: 'Acme' } } },
+      /'baseImages\.dhi\.mirror\.namespace'/,
+    ],
+    [
+      { registries: [{ host: 'docker.io', endpoint: 'ftp://mirror' }] },
+      /'baseImages\.registries\[0\]\.endpoint'/,
+    ],
+    [
+      {
+        registries: [
+          { host: 'docker.io', endpoint: 'https://mirror.example.com/v2/' },
+        ],
+      },
+      /no path/,
+    ],
+    [
+      {
+        registries: [{ host: 'docker.io', endpoint: 'http://127.0.0.1:5000' }],
+      },
+      /needs insecure: true/,
+    ],
+    [
+      {
+        registries: [
+          {
+            host: 'docker.io',
+            endpoint: 'http://mirror.example.com',
+            insecure: true,
+          },
+        ],
+      },
+      /only allowed for loopback hosts, not mirror\.example\.com/,
+    ],
   ])('rejects %j naming the key', (value, message) => {
     expect(read(value)).toThrow(BaseImagesConfigError);
     expect(read(value)).toThrow(message);
@@ -42,15 +116,39 @@ describe('readBaseImagesConfig', () => {
   it('reads registries, mirror and framework overrides', () => {
     const config = read({
       registries: [
-        { host: '127.0.0.1:5000', insecure: true, requiredAttestations: ['https://slsa.dev/provenance/'] },
-        { host: 'docker.io', endpoint: 'http://127.0.0.1:5000', insecure: true },
+        {
+          host: '127.0.0.1:5000',
+          insecure: true,
+          requiredAttestations: ['https://slsa.dev/provenance/'],
+        },
+        {
+          host: 'docker.io',
+          endpoint: 'http://127.0.0.1:5000',
+          insecure: true,
+        },
       ],
       dhi: { mirror: { namespace: 'acme', useForAll: true } },
       policy: { frameworks: { soc2: { requires: ['hardened', 'fips'] } } },
     })();
-    expect(config.registries[0]).toMatchObject({ host: '127.0.0.1:5000', insecure: true, publicKeys: [] });
-    expect(config.registries[1]).toMatchObject({ host: 'docker.io', endpoint: 'http://127.0.0.1:5000' });
-    expect(config.dhi.mirror).toEqual({ registry: 'docker.io', namespace: 'acme', repositoryPrefix: 'dhi-', useForAll: true, extendedSupport: false });
-    expect(config.frameworks.find(f => f.id === 'soc2')!.requires).toEqual(['hardened', 'fips']);
+    expect(config.registries[0]).toMatchObject({
+      host: '127.0.0.1:5000',
+      insecure: true,
+      publicKeys: [],
+    });
+    expect(config.registries[1]).toMatchObject({
+      host: 'docker.io',
+      endpoint: 'http://127.0.0.1:5000',
+    });
+    expect(config.dhi.mirror).toEqual({
+      registry: 'docker.io',
+      namespace: 'acme',
+      repositoryPrefix: 'dhi-',
+      useForAll: true,
+      extendedSupport: false,
+    });
+    expect(config.frameworks.find(f => f.id === 'soc2')!.requires).toEqual([
+      'hardened',
+      'fips',
+    ]);
   });
 });

@@ -37,14 +37,38 @@ const LOOPBACK_HOST = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?$/;
 
 /** Every key `baseImages` understands, by path, for the typo check. */
 const KNOWN_KEYS: Record<string, string[]> = {
-  [ROOT]: ['defaults', 'runtimes', 'dhi', 'policy', 'registries', 'requiredAttestations', 'status', 'publish'],
+  [ROOT]: [
+    'defaults',
+    'runtimes',
+    'dhi',
+    'policy',
+    'registries',
+    'requiredAttestations',
+    'status',
+    'publish',
+  ],
   [`${ROOT}.defaults`]: ['flavor'],
   [`${ROOT}.runtimes.*`]: ['defaultVersion', 'dhiTags'],
   [`${ROOT}.dhi`]: ['registry', 'mirror'],
-  [`${ROOT}.dhi.mirror`]: ['registry', 'namespace', 'repositoryPrefix', 'useForAll', 'extendedSupport'],
+  [`${ROOT}.dhi.mirror`]: [
+    'registry',
+    'namespace',
+    'repositoryPrefix',
+    'useForAll',
+    'extendedSupport',
+  ],
   [`${ROOT}.policy`]: ['frameworks', 'situations'],
   [`${ROOT}.policy.frameworks.*`]: ['requires', 'aliases', 'description'],
-  [`${ROOT}.registries[]`]: ['host', 'insecure', 'publicKeys', 'credentials', 'attestationsHost', 'requiredAttestations', 'extraHosts', 'endpoint'],
+  [`${ROOT}.registries[]`]: [
+    'host',
+    'insecure',
+    'publicKeys',
+    'credentials',
+    'attestationsHost',
+    'requiredAttestations',
+    'extraHosts',
+    'endpoint',
+  ],
   [`${ROOT}.registries[].credentials`]: ['username', 'password'],
 };
 
@@ -56,29 +80,44 @@ function closest(word: string, candidates: string[]): string | undefined {
       row[0] = i;
       for (let j = 1; j <= b.length; j++) {
         const current = row[j];
-        row[j] = Math.min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+        row[j] = Math.min(
+          row[j] + 1,
+          row[j - 1] + 1,
+          previous + (a[i - 1] === b[j - 1] ? 0 : 1),
+        );
         previous = current;
       }
     }
     return row[b.length];
   };
   const best = candidates
-    .map(candidate => ({ candidate, d: distance(word.toLowerCase(), candidate.toLowerCase()) }))
+    .map(candidate => ({
+      candidate,
+      d: distance(word.toLowerCase(), candidate.toLowerCase()),
+    }))
     .sort((x, y) => x.d - y.d)[0];
-  return best && best.d <= Math.max(2, Math.floor(word.length / 3)) ? best.candidate : undefined;
+  return best && best.d <= Math.max(2, Math.floor(word.length / 3))
+    ? best.candidate
+    : undefined;
 }
 
 /**
  * Fails with a {@link BaseImagesConfigError} naming the first key of `config`
  * (found at `path`) that is not in `known`, with the closest known key as a hint.
  */
-export function assertKnownConfigKeys(config: Config, path: string, known: string[]): void {
+export function assertKnownConfigKeys(
+  config: Config,
+  path: string,
+  known: string[],
+): void {
   for (const key of config.keys()) {
     if (!known.includes(key)) {
       const suggestion = closest(key, known);
       throw new BaseImagesConfigError(
         `${path}.${key}`,
-        `unknown key${suggestion ? `; did you mean '${path}.${suggestion}'?` : ''} Known keys here: ${known.join(', ')}`,
+        `unknown key${
+          suggestion ? `; did you mean '${path}.${suggestion}'?` : ''
+        } Known keys here: ${known.join(', ')}`,
       );
     }
   }
@@ -88,20 +127,35 @@ function checkKeys(config: Config, path: string, schemaPath: string): void {
   assertKnownConfigKeys(config, path, KNOWN_KEYS[schemaPath]);
 }
 
-function readEnum<T extends string>(config: Config, key: string, path: string, allowed: readonly T[]): T | undefined {
+function readEnum<T extends string>(
+  config: Config,
+  key: string,
+  path: string,
+  allowed: readonly T[],
+): T | undefined {
   const value = config.getOptionalString(key);
   if (value === undefined) return undefined;
   if (!(allowed as readonly string[]).includes(value)) {
-    throw new BaseImagesConfigError(`${path}.${key}`, `${JSON.stringify(value)} is not one of ${allowed.join(', ')}`);
+    throw new BaseImagesConfigError(
+      `${path}.${key}`,
+      `${JSON.stringify(value)} is not one of ${allowed.join(', ')}`,
+    );
   }
   return value as T;
 }
 
-function readCapabilities(config: Config, key: string, path: string): Capability[] {
+function readCapabilities(
+  config: Config,
+  key: string,
+  path: string,
+): Capability[] {
   const values = config.getStringArray(key);
   for (const value of values) {
     if (!(CAPABILITIES as readonly string[]).includes(value)) {
-      throw new BaseImagesConfigError(`${path}.${key}`, `${JSON.stringify(value)} is not one of ${CAPABILITIES.join(', ')}`);
+      throw new BaseImagesConfigError(
+        `${path}.${key}`,
+        `${JSON.stringify(value)} is not one of ${CAPABILITIES.join(', ')}`,
+      );
     }
   }
   return values as Capability[];
@@ -110,44 +164,71 @@ function readCapabilities(config: Config, key: string, path: string): Capability
 function readHost(value: string, key: string): string {
   try {
     const parsed = parseImageReference(`${value}/probe`);
-    if (parsed.registry !== value.toLowerCase() && !(value === 'docker.io' || value === 'index.docker.io')) {
+    if (
+      parsed.registry !== value.toLowerCase() &&
+      !(value === 'docker.io' || value === 'index.docker.io')
+    ) {
       throw new Error('not a bare host');
     }
     return parsed.registry;
   } catch {
-    throw new BaseImagesConfigError(key, `${JSON.stringify(value)} is not a registry host[:port] (no scheme, no path)`);
+    throw new BaseImagesConfigError(
+      key,
+      `${JSON.stringify(
+        value,
+      )} is not a registry host[:port] (no scheme, no path)`,
+    );
   }
 }
 
-function readPrefixes(config: Config, key: string, path: string): string[] | undefined {
+function readPrefixes(
+  config: Config,
+  key: string,
+  path: string,
+): string[] | undefined {
   const values = config.getOptionalStringArray(key);
   values?.forEach((value, i) => {
     if (!/^https?:\/\/\S+$/.test(value)) {
-      throw new BaseImagesConfigError(`${path}.${key}[${i}]`, `${JSON.stringify(value)} is not a predicate-type URL prefix`);
+      throw new BaseImagesConfigError(
+        `${path}.${key}[${i}]`,
+        `${JSON.stringify(value)} is not a predicate-type URL prefix`,
+      );
     }
   });
   return values;
 }
 
-function readRuntimes(config: Config | undefined): BaseImagesConfig['runtimes'] {
+function readRuntimes(
+  config: Config | undefined,
+): BaseImagesConfig['runtimes'] {
   const runtimes = { ...DEFAULT_RUNTIMES };
   if (!config) return runtimes;
   for (const runtime of config.keys()) {
     const path = `${ROOT}.runtimes.${runtime}`;
     if (!(RUNTIMES as readonly string[]).includes(runtime)) {
-      throw new BaseImagesConfigError(path, `unknown runtime; supported runtimes are ${RUNTIMES.join(', ')}`);
+      throw new BaseImagesConfigError(
+        path,
+        `unknown runtime; supported runtimes are ${RUNTIMES.join(', ')}`,
+      );
     }
     const entry = config.getConfig(runtime);
     checkKeys(entry, path, `${ROOT}.runtimes.*`);
     const defaults = DEFAULT_RUNTIMES[runtime as Runtime];
-    const defaultVersion = entry.getOptionalString('defaultVersion') ?? defaults.defaultVersion;
+    const defaultVersion =
+      entry.getOptionalString('defaultVersion') ?? defaults.defaultVersion;
     if (!VERSION.test(defaultVersion)) {
-      throw new BaseImagesConfigError(`${path}.defaultVersion`, `${JSON.stringify(defaultVersion)} is not a version like 3.13 or 22`);
+      throw new BaseImagesConfigError(
+        `${path}.defaultVersion`,
+        `${JSON.stringify(defaultVersion)} is not a version like 3.13 or 22`,
+      );
     }
     const dhiTags = entry.getOptionalStringArray('dhiTags') ?? defaults.dhiTags;
     dhiTags.forEach((tag, i) => {
       if (!TAG.test(tag)) {
-        throw new BaseImagesConfigError(`${path}.dhiTags[${i}]`, `${JSON.stringify(tag)} is not a valid image tag`);
+        throw new BaseImagesConfigError(
+          `${path}.dhiTags[${i}]`,
+          `${JSON.stringify(tag)} is not a valid image tag`,
+        );
       }
     });
     runtimes[runtime as Runtime] = { defaultVersion, dhiTags };
@@ -161,14 +242,22 @@ function readFrameworks(config: Config | undefined): FrameworkPolicy[] {
   for (const id of config.keys()) {
     const path = `${ROOT}.policy.frameworks.${id}`;
     if (!FRAMEWORK_ID.test(id)) {
-      throw new BaseImagesConfigError(path, 'framework ids are lowercase letters, digits, ".", "_" or "-" (at most 64)');
+      throw new BaseImagesConfigError(
+        path,
+        'framework ids are lowercase letters, digits, ".", "_" or "-" (at most 64)',
+      );
     }
     const entry = config.getConfig(id);
     checkKeys(entry, path, `${ROOT}.policy.frameworks.*`);
-    const aliases = (entry.getOptionalStringArray('aliases') ?? []).map(a => a.toLowerCase());
+    const aliases = (entry.getOptionalStringArray('aliases') ?? []).map(a =>
+      a.toLowerCase(),
+    );
     aliases.forEach((alias, i) => {
       if (!FRAMEWORK_ID.test(alias)) {
-        throw new BaseImagesConfigError(`${path}.aliases[${i}]`, `${JSON.stringify(alias)} is not a valid framework id`);
+        throw new BaseImagesConfigError(
+          `${path}.aliases[${i}]`,
+          `${JSON.stringify(alias)} is not a valid framework id`,
+        );
       }
     });
     byId.set(id, {
@@ -184,7 +273,10 @@ function readFrameworks(config: Config | undefined): FrameworkPolicy[] {
     for (const name of [framework.id, ...framework.aliases]) {
       const other = seen.get(name);
       if (other && other !== framework.id) {
-        throw new BaseImagesConfigError(`${ROOT}.policy.frameworks.${framework.id}`, `${JSON.stringify(name)} is also used by framework '${other}'`);
+        throw new BaseImagesConfigError(
+          `${ROOT}.policy.frameworks.${framework.id}`,
+          `${JSON.stringify(name)} is also used by framework '${other}'`,
+        );
       }
       seen.set(name, framework.id);
     }
@@ -192,15 +284,24 @@ function readFrameworks(config: Config | undefined): FrameworkPolicy[] {
   return frameworks;
 }
 
-function readSituations(config: Config | undefined): Record<Situation, Capability[]> {
+function readSituations(
+  config: Config | undefined,
+): Record<Situation, Capability[]> {
   const situations = { ...DEFAULT_SITUATIONS };
   if (!config) return situations;
   for (const situation of config.keys()) {
     const path = `${ROOT}.policy.situations`;
     if (!(SITUATIONS as readonly string[]).includes(situation)) {
-      throw new BaseImagesConfigError(`${path}.${situation}`, `unknown situation; known situations are ${SITUATIONS.join(', ')}`);
+      throw new BaseImagesConfigError(
+        `${path}.${situation}`,
+        `unknown situation; known situations are ${SITUATIONS.join(', ')}`,
+      );
     }
-    situations[situation as Situation] = readCapabilities(config, situation, path);
+    situations[situation as Situation] = readCapabilities(
+      config,
+      situation,
+      path,
+    );
   }
   return situations;
 }
@@ -218,47 +319,80 @@ function readRegistries(configs: Config[] | undefined): RegistryConfig[] {
       try {
         url = new URL(endpointValue);
       } catch {
-        throw new BaseImagesConfigError(`${path}.endpoint`, `${JSON.stringify(endpointValue)} is not a URL`);
+        throw new BaseImagesConfigError(
+          `${path}.endpoint`,
+          `${JSON.stringify(endpointValue)} is not a URL`,
+        );
       }
-      if (!['http:', 'https:'].includes(url.protocol) || url.pathname !== '/' || url.search || url.username) {
-        throw new BaseImagesConfigError(`${path}.endpoint`, 'must be http(s)://host[:port] with no path, query or credentials');
+      if (
+        !['http:', 'https:'].includes(url.protocol) ||
+        url.pathname !== '/' ||
+        url.search ||
+        url.username
+      ) {
+        throw new BaseImagesConfigError(
+          `${path}.endpoint`,
+          'must be http(s)://host[:port] with no path, query or credentials',
+        );
       }
       endpoint = `${url.protocol}//${url.host}`;
     }
     const insecure = entry.getOptionalBoolean('insecure') ?? false;
     const contacted = endpoint ? new URL(endpoint).host : host;
     if (insecure && !LOOPBACK_HOST.test(contacted)) {
-      throw new BaseImagesConfigError(`${path}.insecure`, `plain HTTP is only allowed for loopback hosts, not ${contacted}`);
+      throw new BaseImagesConfigError(
+        `${path}.insecure`,
+        `plain HTTP is only allowed for loopback hosts, not ${contacted}`,
+      );
     }
     if (endpoint?.startsWith('http:') && !insecure) {
-      throw new BaseImagesConfigError(`${path}.endpoint`, 'an http:// endpoint needs insecure: true (loopback only)');
+      throw new BaseImagesConfigError(
+        `${path}.endpoint`,
+        'an http:// endpoint needs insecure: true (loopback only)',
+      );
     }
     if (registries.some(r => r.host === host)) {
-      throw new BaseImagesConfigError(`${path}.host`, `${host} is listed twice`);
+      throw new BaseImagesConfigError(
+        `${path}.host`,
+        `${host} is listed twice`,
+      );
     }
     const publicKeys = entry.getOptionalStringArray('publicKeys') ?? [];
     publicKeys.forEach((key, k) => {
-      if (!/-----BEGIN PUBLIC KEY-----[\s\S]+-----END PUBLIC KEY-----/.test(key)) {
-        throw new BaseImagesConfigError(`${path}.publicKeys[${k}]`, 'not a PEM public key (-----BEGIN PUBLIC KEY----- … -----END PUBLIC KEY-----)');
+      if (
+        !/-----BEGIN PUBLIC KEY-----[\s\S]+-----END PUBLIC KEY-----/.test(key)
+      ) {
+        throw new BaseImagesConfigError(
+          `${path}.publicKeys[${k}]`,
+          'not a PEM public key (-----BEGIN PUBLIC KEY----- … -----END PUBLIC KEY-----)',
+        );
       }
     });
     const credentialsConfig = entry.getOptionalConfig('credentials');
     let credentials: RegistryConfig['credentials'];
     if (credentialsConfig) {
-      checkKeys(credentialsConfig, `${path}.credentials`, `${ROOT}.registries[].credentials`);
+      checkKeys(
+        credentialsConfig,
+        `${path}.credentials`,
+        `${ROOT}.registries[].credentials`,
+      );
       credentials = {
         username: credentialsConfig.getString('username'),
         password: credentialsConfig.getString('password'),
       };
     }
     const attestationsHost = entry.getOptionalString('attestationsHost');
-    const extraHosts = (entry.getOptionalStringArray('extraHosts') ?? []).map((extra, k) => readHost(extra, `${path}.extraHosts[${k}]`));
+    const extraHosts = (entry.getOptionalStringArray('extraHosts') ?? []).map(
+      (extra, k) => readHost(extra, `${path}.extraHosts[${k}]`),
+    );
     registries.push({
       host,
       insecure,
       publicKeys,
       credentials,
-      attestationsHost: attestationsHost ? readHost(attestationsHost, `${path}.attestationsHost`) : undefined,
+      attestationsHost: attestationsHost
+        ? readHost(attestationsHost, `${path}.attestationsHost`)
+        : undefined,
       requiredAttestations: readPrefixes(entry, 'requiredAttestations', path),
       extraHosts,
       endpoint,
@@ -278,7 +412,9 @@ export function readBaseImagesConfig(root: Config): BaseImagesConfig {
 
   const defaults = config?.getOptionalConfig('defaults');
   if (defaults) checkKeys(defaults, `${ROOT}.defaults`, `${ROOT}.defaults`);
-  const defaultFlavor: Flavor = (defaults && readEnum(defaults, 'flavor', `${ROOT}.defaults`, FLAVORS)) ?? 'standard';
+  const defaultFlavor: Flavor =
+    (defaults && readEnum(defaults, 'flavor', `${ROOT}.defaults`, FLAVORS)) ??
+    'standard';
 
   const dhi = config?.getOptionalConfig('dhi');
   if (dhi) checkKeys(dhi, `${ROOT}.dhi`, `${ROOT}.dhi`);
@@ -290,19 +426,31 @@ export function readBaseImagesConfig(root: Config): BaseImagesConfig {
     checkKeys(mirrorConfig, path, path);
     const namespace = mirrorConfig.getString('namespace');
     if (!/^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/.test(namespace)) {
-      throw new BaseImagesConfigError(`${path}.namespace`, `${JSON.stringify(namespace)} is not a valid registry namespace (lowercase)`);
+      throw new BaseImagesConfigError(
+        `${path}.namespace`,
+        `${JSON.stringify(
+          namespace,
+        )} is not a valid registry namespace (lowercase)`,
+      );
     }
     const registry = mirrorConfig.getOptionalString('registry');
-    const repositoryPrefix = mirrorConfig.getOptionalString('repositoryPrefix') ?? 'dhi-';
+    const repositoryPrefix =
+      mirrorConfig.getOptionalString('repositoryPrefix') ?? 'dhi-';
     if (!/^[a-z0-9._-]*$/.test(repositoryPrefix)) {
-      throw new BaseImagesConfigError(`${path}.repositoryPrefix`, `${JSON.stringify(repositoryPrefix)} may only hold lowercase letters, digits, ".", "_" and "-"`);
+      throw new BaseImagesConfigError(
+        `${path}.repositoryPrefix`,
+        `${JSON.stringify(
+          repositoryPrefix,
+        )} may only hold lowercase letters, digits, ".", "_" and "-"`,
+      );
     }
     mirror = {
       registry: registry ? readHost(registry, `${path}.registry`) : 'docker.io',
       namespace,
       repositoryPrefix,
       useForAll: mirrorConfig.getOptionalBoolean('useForAll') ?? false,
-      extendedSupport: mirrorConfig.getOptionalBoolean('extendedSupport') ?? false,
+      extendedSupport:
+        mirrorConfig.getOptionalBoolean('extendedSupport') ?? false,
     };
   }
 
@@ -313,12 +461,16 @@ export function readBaseImagesConfig(root: Config): BaseImagesConfig {
     defaultFlavor,
     runtimes: readRuntimes(config?.getOptionalConfig('runtimes')),
     dhi: {
-      registry: dhiRegistry ? readHost(dhiRegistry, `${ROOT}.dhi.registry`) : DEFAULT_DHI_REGISTRY,
+      registry: dhiRegistry
+        ? readHost(dhiRegistry, `${ROOT}.dhi.registry`)
+        : DEFAULT_DHI_REGISTRY,
       mirror,
     },
     frameworks: readFrameworks(policy?.getOptionalConfig('frameworks')),
     situations: readSituations(policy?.getOptionalConfig('situations')),
     registries: readRegistries(config?.getOptionalConfigArray('registries')),
-    requiredAttestations: (config && readPrefixes(config, 'requiredAttestations', ROOT)) ?? DEFAULT_REQUIRED_ATTESTATIONS,
+    requiredAttestations:
+      (config && readPrefixes(config, 'requiredAttestations', ROOT)) ??
+      DEFAULT_REQUIRED_ATTESTATIONS,
   };
 }

@@ -1,7 +1,14 @@
 import type { EffectiveFramework, Variant } from './policy/types';
 
 /** Attestation statuses, as the status API reports them. */
-export const ATTESTATION_STATUSES = ['verified', 'incomplete', 'unsigned', 'invalid', 'unavailable', 'not-checked'] as const;
+export const ATTESTATION_STATUSES = [
+  'verified',
+  'incomplete',
+  'unsigned',
+  'invalid',
+  'unavailable',
+  'not-checked',
+] as const;
 export type AttestationStatus = (typeof ATTESTATION_STATUSES)[number];
 
 export interface SignatureResult {
@@ -33,12 +40,22 @@ export interface AttestationReport {
   signatures: SignatureResult[];
   attestations: AttestationResult[];
   /** For `unavailable`: the last result obtained and when. */
-  lastKnown?: { status: AttestationStatus; checkedAt: string; ageSeconds: number };
+  lastKnown?: {
+    status: AttestationStatus;
+    checkedAt: string;
+    ageSeconds: number;
+  };
 }
 
 export interface BaseImageStatusResponse {
   entityRef: string;
-  image?: { ref: string; registry: string; repository: string; tag?: string; digest?: string };
+  image?: {
+    ref: string;
+    registry: string;
+    repository: string;
+    tag?: string;
+    digest?: string;
+  };
   runtime?: string;
   variant?: Variant;
   policy: {

@@ -7,8 +7,14 @@ import {
   PageBlueprint,
 } from '@backstage/frontend-plugin-api';
 import { EntityCardBlueprint } from '@backstage/plugin-catalog-react/alpha';
-import { createFormField, FormFieldBlueprint } from '@backstage/plugin-scaffolder-react/alpha';
-import { ANNOTATION_BASE_IMAGE_REF, ANNOTATION_BASE_IMAGE_RUNTIME } from '@internal/backstage-plugin-base-images-common';
+import {
+  createFormField,
+  FormFieldBlueprint,
+} from '@backstage/plugin-scaffolder-react/alpha';
+import {
+  ANNOTATION_BASE_IMAGE_REF,
+  ANNOTATION_BASE_IMAGE_RUNTIME,
+} from '@internal/backstage-plugin-base-images-common';
 import LayersIcon from '@material-ui/icons/Layers';
 import { baseImagesApiRef, BaseImagesClient } from './api';
 
@@ -19,7 +25,8 @@ const baseImagesApi = ApiBlueprint.make({
     defineParams({
       api: baseImagesApiRef,
       deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
-      factory: ({ discoveryApi, fetchApi }) => new BaseImagesClient({ discoveryApi, fetchApi }),
+      factory: ({ discoveryApi, fetchApi }) =>
+        new BaseImagesClient({ discoveryApi, fetchApi }),
     }),
 });
 
@@ -29,11 +36,20 @@ export const baseImageEntityCard = EntityCardBlueprint.make({
   params: {
     filter: {
       $any: [
-        { [`metadata.annotations.${ANNOTATION_BASE_IMAGE_REF}`]: { $exists: true } },
-        { [`metadata.annotations.${ANNOTATION_BASE_IMAGE_RUNTIME}`]: { $exists: true } },
+        {
+          [`metadata.annotations.${ANNOTATION_BASE_IMAGE_REF}`]: {
+            $exists: true,
+          },
+        },
+        {
+          [`metadata.annotations.${ANNOTATION_BASE_IMAGE_RUNTIME}`]: {
+            $exists: true,
+          },
+        },
       ],
     },
-    loader: () => import('./components/BaseImageCard').then(m => <m.BaseImageCard />),
+    loader: () =>
+      import('./components/BaseImageCard').then(m => <m.BaseImageCard />),
   },
 });
 
@@ -53,7 +69,10 @@ const previewField = FormFieldBlueprint.make({
   params: {
     field: () =>
       import('./components/BaseImagePreviewField').then(m =>
-        createFormField({ name: 'BaseImagePreview', component: m.BaseImagePreviewField }),
+        createFormField({
+          name: 'BaseImagePreview',
+          component: m.BaseImagePreviewField,
+        }),
       ),
   },
 });

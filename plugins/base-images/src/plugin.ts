@@ -9,14 +9,18 @@ import {
 } from '@backstage/core-plugin-api';
 import { scaffolderPlugin } from '@backstage/plugin-scaffolder';
 import { createScaffolderFieldExtension } from '@backstage/plugin-scaffolder-react';
-import { ANNOTATION_BASE_IMAGE_REF, ANNOTATION_BASE_IMAGE_RUNTIME } from '@internal/backstage-plugin-base-images-common';
+import {
+  ANNOTATION_BASE_IMAGE_REF,
+  ANNOTATION_BASE_IMAGE_RUNTIME,
+} from '@internal/backstage-plugin-base-images-common';
 import { baseImagesApiRef, BaseImagesClient } from './api';
 import { BaseImagePreviewField } from './components/BaseImagePreviewField';
 import { rootRouteRef } from './routes';
 
 /** True when the entity records a base image (or at least its runtime). */
 export const isBaseImageAvailable = (entity: Entity) =>
-  !!entity.metadata.annotations?.[ANNOTATION_BASE_IMAGE_REF] || !!entity.metadata.annotations?.[ANNOTATION_BASE_IMAGE_RUNTIME];
+  !!entity.metadata.annotations?.[ANNOTATION_BASE_IMAGE_REF] ||
+  !!entity.metadata.annotations?.[ANNOTATION_BASE_IMAGE_RUNTIME];
 
 export const baseImagesPlugin = createPlugin({
   id: 'base-images',
@@ -24,7 +28,8 @@ export const baseImagesPlugin = createPlugin({
     createApiFactory({
       api: baseImagesApiRef,
       deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
-      factory: ({ discoveryApi, fetchApi }) => new BaseImagesClient({ discoveryApi, fetchApi }),
+      factory: ({ discoveryApi, fetchApi }) =>
+        new BaseImagesClient({ discoveryApi, fetchApi }),
     }),
   ],
   routes: { root: rootRouteRef },
@@ -34,7 +39,10 @@ export const baseImagesPlugin = createPlugin({
 export const EntityBaseImageCard = baseImagesPlugin.provide(
   createComponentExtension({
     name: 'EntityBaseImageCard',
-    component: { lazy: () => import('./components/BaseImageCard').then(m => m.BaseImageCard) },
+    component: {
+      lazy: () =>
+        import('./components/BaseImageCard').then(m => m.BaseImageCard),
+    },
   }),
 );
 
@@ -49,5 +57,8 @@ export const BaseImagesPage = baseImagesPlugin.provide(
 
 /** Scaffolder field `BaseImagePreview` for the legacy frontend system. */
 export const BaseImagePreviewFieldExtension = scaffolderPlugin.provide(
-  createScaffolderFieldExtension({ name: 'BaseImagePreview', component: BaseImagePreviewField }),
+  createScaffolderFieldExtension({
+    name: 'BaseImagePreview',
+    component: BaseImagePreviewField,
+  }),
 );

@@ -9,4 +9,7 @@ export { createRenderServiceAction } from './actions/render';
 export { createPublishLocalAction } from './actions/publishLocal';
 export { createRegisterLocalAction } from './actions/registerLocal';
 export { checkDockerfile } from './render/checkDockerfile';
-export type { DockerfilePolicy, DockerfileViolation } from './render/checkDockerfile';
+export type {
+  DockerfilePolicy,
+  DockerfileViolation,
+} from './render/checkDockerfile';

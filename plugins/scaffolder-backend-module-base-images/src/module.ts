@@ -1,5 +1,8 @@
 import path from 'node:path';
-import { coreServices, createBackendModule } from '@backstage/backend-plugin-api';
+import {
+  coreServices,
+  createBackendModule,
+} from '@backstage/backend-plugin-api';
 import { ScmIntegrations } from '@backstage/integration';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
@@ -27,7 +30,9 @@ export const scaffolderModuleBaseImages = createBackendModule({
         const publish = readPublishSettings(rootConfig);
         const integrations = ScmIntegrations.fromConfig(rootConfig);
         // register-local refreshes the configured file location that covers a new repository
-        const fileLocations = (rootConfig.getOptionalConfigArray('catalog.locations') ?? [])
+        const fileLocations = (
+          rootConfig.getOptionalConfigArray('catalog.locations') ?? []
+        )
           .filter(location => location.getString('type') === 'file')
           .map(location => path.resolve(location.getString('target')));
         scaffolder.addActions(

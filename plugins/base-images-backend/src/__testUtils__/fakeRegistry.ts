@@ -3,7 +3,13 @@ import http from 'node:http';
 import net from 'node:net';
 import { LocalRegistry } from './localRegistry';
 
-type Fault = 'hang' | 'malformed' | number | { body: Buffer } | { redirect: string } | undefined;
+type Fault =
+  | 'hang'
+  | 'malformed'
+  | number
+  | { body: Buffer }
+  | { redirect: string }
+  | undefined;
 
 /**
  * An in-memory OCI registry for the paths distribution 2.8 cannot exercise:
@@ -17,14 +23,16 @@ export interface FakeRegistry extends LocalRegistry {
   requests: string[];
 }
 
-export async function startFakeRegistry(options: { referrersApi?: boolean; host?: string } = {}): Promise<FakeRegistry> {
+export async function startFakeRegistry(
+  options: { referrersApi?: boolean; host?: string } = {},
+): Promise<FakeRegistry> {
   const blobs = new Map<string, Buffer>();
   const manifests = new Map<string, { bytes: Buffer; mediaType: string }>();
   const tags = new Map<string, string>();
   const uploads = new Set<string>();
   const sockets = new Set<net.Socket>();
-  const sha = (b: Buffer) => `sha256:${crypto.createHash('sha256').update(b).digest('hex')}`;
-
+  const sha = (b: Buffer) =>
+    `sha256:${crypto.createHash('sha256').update(b).digest('hex')}`;
 
   const server = http.createServer();
   const registry: FakeRegistry = {
@@ -47,7 +55,13 @@ export async function startFakeRegistry(options: { referrersApi?: boolean; host?
     },
   };
 
-  type Handler = (match: RegExpExecArray, url: URL, body: Buffer, req: http.IncomingMessage, res: http.ServerResponse) => void;
+  type Handler = (
+    match: RegExpExecArray,
+    url: URL,
+    body: Buffer,
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+  ) => void;
   const ROUTES: Array<{ method: string; pattern: RegExp; handle: Handler }> = [
     {
       method: 'POST',
@@ -75,8 +89,12 @@ export async function startFakeRegistry(options: { referrersApi?: boolean; host?
       pattern: /^\/v2\/(.+)\/manifests\/(.+)$/,
       handle: (match, _u, body, req, res) => {
         const digest = sha(body);
-        manifests.set(digest, { bytes: body, mediaType: req.headers['content-type']! });
-        if (!match[2].startsWith('sha256:')) tags.set(`${match[1]}:${match[2]}`, digest);
+        manifests.set(digest, {
+          bytes: body,
+          mediaType: req.headers['content-type']!,
+        });
+        if (!match[2].startsWith('sha256:'))
+          tags.set(`${match[1]}:${match[2]}`, digest);
         res.writeHead(201, { 'docker-content-digest': digest }).end();
       },
     },
@@ -84,10 +102,19 @@ export async function startFakeRegistry(options: { referrersApi?: boolean; host?
       method: 'GET',
       pattern: /^\/v2\/(.+)\/manifests\/(.+)$/,
       handle: (match, _u, _b, _req, res) => {
-        const digest = match[2].startsWith('sha256:') ? match[2] : tags.get(`${match[1]}:${match[2]}`);
+        const digest = match[2].startsWith('sha256:')
+          ? match[2]
+          : tags.get(`${match[1]}:${match[2]}`);
         const manifest = digest && manifests.get(digest);
-        if (!manifest) res.writeHead(404).end('{"errors":[{"code":"MANIFEST_UNKNOWN"}]}');
-        else res.writeHead(200, { 'content-type': manifest.mediaType, 'docker-content-digest': digest }).end(manifest.bytes);
+        if (!manifest)
+          res.writeHead(404).end('{"errors":[{"code":"MANIFEST_UNKNOWN"}]}');
+        else
+          res
+            .writeHead(200, {
+              'content-type': manifest.mediaType,
+              'docker-content-digest': digest,
+            })
+            .end(manifest.bytes);
       },
     },
     {
@@ -96,7 +123,10 @@ export async function startFakeRegistry(options: { referrersApi?: boolean; host?
       handle: (match, _u, _b, _req, res) => {
         const blob = blobs.get(match[2]);
         if (!blob) res.writeHead(404).end();
-        else res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(blob);
+        else
+          res
+            .writeHead(200, { 'content-type': 'application/octet-stream' })
+            .end(blob);
       },
     },
     {
@@ -107,62 +137,101 @@ export async function startFakeRegistry(options: { referrersApi?: boolean; host?
           res.writeHead(404).end();
           return;
         }
-        const referrers = [...manifests.entries()].flatMap(([digest, { bytes, mediaType }]) => {
-          const parsed = JSON.parse(bytes.toString());
-          return parsed.subject?.digest === match[2]
-            ? [{ mediaType, digest, size: bytes.length, artifactType: parsed.artifactType ?? parsed.config?.mediaType, annotations: parsed.annotations }]
-            : [];
-        });
-        res.writeHead(200, { 'content-type': 'application/vnd.oci.image.index.v1+json' })
-          .end(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: referrers }));
+        const referrers = [...manifests.entries()].flatMap(
+          ([digest, { bytes, mediaType }]) => {
+            const parsed = JSON.parse(bytes.toString());
+            return parsed.subject?.digest === match[2]
+              ? [
+                  {
+                    mediaType,
+                    digest,
+                    size: bytes.length,
+                    artifactType:
+                      parsed.artifactType ?? parsed.config?.mediaType,
+                    annotations: parsed.annotations,
+                  },
+                ]
+              : [];
+          },
+        );
+        res
+          .writeHead(200, {
+            'content-type': 'application/vnd.oci.image.index.v1+json',
+          })
+          .end(
+            JSON.stringify({
+              schemaVersion: 2,
+              mediaType: 'application/vnd.oci.image.index.v1+json',
+              manifests: referrers,
+            }),
+          );
       },
     },
   ];
 
-  server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
-    const chunks: Buffer[] = [];
-    req.on('data', c => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks);
-      const url = new URL(req.url!, 'http://localhost');
-      registry.requests.push(`${req.method} ${url.pathname}`);
-      if (url.pathname === '/token') {
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token: 'fake' }));
-        return;
-      }
-      const fault = registry.fault(req.method!, url.pathname);
-      if (fault === 'hang') return; // never answers
-      if (typeof fault === 'number') {
-        res.writeHead(fault).end('injected');
-        return;
-      }
-      if (fault === 'malformed') {
-        res.writeHead(200, { 'content-type': 'application/vnd.oci.image.index.v1+json' }).end('{"schemaVersion": 2, "manifests": [');
-        return;
-      }
-      if (fault && 'redirect' in fault) {
-        res.writeHead(307, { location: fault.redirect }).end();
-        return;
-      }
-      if (fault && 'body' in fault) {
-        res.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json' }).end(fault.body);
-        return;
-      }
+  server.on(
+    'request',
+    (req: http.IncomingMessage, res: http.ServerResponse) => {
+      const chunks: Buffer[] = [];
+      req.on('data', c => chunks.push(c));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks);
+        const url = new URL(req.url!, 'http://localhost');
+        registry.requests.push(`${req.method} ${url.pathname}`);
+        if (url.pathname === '/token') {
+          res
+            .writeHead(200, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ token: 'fake' }));
+          return;
+        }
+        const fault = registry.fault(req.method!, url.pathname);
+        if (fault === 'hang') return; // never answers
+        if (typeof fault === 'number') {
+          res.writeHead(fault).end('injected');
+          return;
+        }
+        if (fault === 'malformed') {
+          res
+            .writeHead(200, {
+              'content-type': 'application/vnd.oci.image.index.v1+json',
+            })
+            .end('{"schemaVersion": 2, "manifests": [');
+          return;
+        }
+        if (fault && 'redirect' in fault) {
+          res.writeHead(307, { location: fault.redirect }).end();
+          return;
+        }
+        if (fault && 'body' in fault) {
+          res
+            .writeHead(200, {
+              'content-type': 'application/vnd.oci.image.manifest.v1+json',
+            })
+            .end(fault.body);
+          return;
+        }
 
-      const route = ROUTES.find(r => r.method === req.method && r.pattern.test(url.pathname));
-      if (!route) {
-        res.writeHead(404).end();
-        return;
-      }
-      route.handle(route.pattern.exec(url.pathname)!, url, body, req, res);
-    });
-  });
+        const route = ROUTES.find(
+          r => r.method === req.method && r.pattern.test(url.pathname),
+        );
+        if (!route) {
+          res.writeHead(404).end();
+          return;
+        }
+        route.handle(route.pattern.exec(url.pathname)!, url, body, req, res);
+      });
+    },
+  );
   server.on('connection', socket => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
-  await new Promise<void>(resolve => server.listen(0, options.host ?? '127.0.0.1', resolve));
-  registry.host = `${options.host ?? '127.0.0.1'}:${(server.address() as net.AddressInfo).port}`;
+  await new Promise<void>(resolve =>
+    server.listen(0, options.host ?? '127.0.0.1', resolve),
+  );
+  registry.host = `${options.host ?? '127.0.0.1'}:${
+    (server.address() as net.AddressInfo).port
+  }`;
   registry.tokenHost = registry.host;
   return registry;
 }

@@ -27,9 +27,27 @@ export interface TestKey {
 export function createTestKey(): TestKey {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'base-images-key-'));
   const privatePath = path.join(dir, 'cosign.key');
-  execFileSync('openssl', ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', privatePath], { stdio: 'ignore' });
-  const pem = execFileSync('openssl', ['ec', '-in', privatePath, '-pubout'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString();
-  return { pem, privatePath, privateKey: crypto.createPrivateKey(fs.readFileSync(privatePath)) };
+  execFileSync(
+    'openssl',
+    [
+      'ecparam',
+      '-name',
+      'prime256v1',
+      '-genkey',
+      '-noout',
+      '-out',
+      privatePath,
+    ],
+    { stdio: 'ignore' },
+  );
+  const pem = execFileSync('openssl', ['ec', '-in', privatePath, '-pubout'], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  }).toString();
+  return {
+    pem,
+    privatePath,
+    privateKey: crypto.createPrivateKey(fs.readFileSync(privatePath)),
+  };
 }
 
 /** ECDSA P-256 DER signature over `data`, made by the openssl command line. */
@@ -37,12 +55,19 @@ export function opensslSign(key: TestKey, data: Buffer): Buffer {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'base-images-sign-'));
   const file = path.join(dir, 'payload');
   fs.writeFileSync(file, data);
-  const signature = execFileSync('openssl', ['dgst', '-sha256', '-sign', key.privatePath, file]);
+  const signature = execFileSync('openssl', [
+    'dgst',
+    '-sha256',
+    '-sign',
+    key.privatePath,
+    file,
+  ]);
   fs.rmSync(dir, { recursive: true, force: true });
   return signature;
 }
 
-const emptyConfig = async (pusher: Pusher, repository: string) => pusher.blob(repository, '{}', EMPTY_CONFIG);
+const emptyConfig = async (pusher: Pusher, repository: string) =>
+  pusher.blob(repository, '{}', EMPTY_CONFIG);
 
 export interface PushedImage {
   repository: string;
@@ -63,39 +88,101 @@ export async function pushImage(
   tag: string,
   options: { buildkitAttestations?: string[] } = {},
 ): Promise<PushedImage> {
-  const config = await pusher.blob(repository, JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] }, created: '2026-01-01T00:00:00Z', config: { Labels: { 'org.example.tag': tag } } }), 'application/vnd.oci.image.config.v1+json');
-  const layer = await pusher.blob(repository, crypto.randomBytes(256), 'application/vnd.oci.image.layer.v1.tar+gzip');
-  const manifest = await pusher.manifest(repository, `${tag}-amd64`, { schemaVersion: 2, mediaType: OCI_MANIFEST, config, layers: [layer] });
-  const entries: PushedDescriptor[] = [{ ...manifest, platform: { os: 'linux', architecture: 'amd64' } }];
+  const config = await pusher.blob(
+    repository,
+    JSON.stringify({
+      architecture: 'amd64',
+      os: 'linux',
+      rootfs: { type: 'layers', diff_ids: [] },
+      created: '2026-01-01T00:00:00Z',
+      config: { Labels: { 'org.example.tag': tag } },
+    }),
+    'application/vnd.oci.image.config.v1+json',
+  );
+  const layer = await pusher.blob(
+    repository,
+    crypto.randomBytes(256),
+    'application/vnd.oci.image.layer.v1.tar+gzip',
+  );
+  const manifest = await pusher.manifest(repository, `${tag}-amd64`, {
+    schemaVersion: 2,
+    mediaType: OCI_MANIFEST,
+    config,
+    layers: [layer],
+  });
+  const entries: PushedDescriptor[] = [
+    { ...manifest, platform: { os: 'linux', architecture: 'amd64' } },
+  ];
   if (options.buildkitAttestations?.length) {
     const layers = [];
     for (const predicateType of options.buildkitAttestations) {
       const statement = statementFor(manifest.digest, predicateType);
-      layers.push({ ...(await pusher.blob(repository, statement, 'application/vnd.in-toto+json')), annotations: { 'in-toto.io/predicate-type': predicateType } });
+      layers.push({
+        ...(await pusher.blob(
+          repository,
+          statement,
+          'application/vnd.in-toto+json',
+        )),
+        annotations: { 'in-toto.io/predicate-type': predicateType },
+      });
     }
-    const attestation = await pusher.manifest(repository, `${tag}-att`, { schemaVersion: 2, mediaType: OCI_MANIFEST, config: await emptyConfig(pusher, repository), layers });
+    const attestation = await pusher.manifest(repository, `${tag}-att`, {
+      schemaVersion: 2,
+      mediaType: OCI_MANIFEST,
+      config: await emptyConfig(pusher, repository),
+      layers,
+    });
     entries.push({
       ...attestation,
       platform: { os: 'unknown', architecture: 'unknown' },
-      annotations: { 'vnd.docker.reference.type': 'attestation-manifest', 'vnd.docker.reference.digest': manifest.digest },
+      annotations: {
+        'vnd.docker.reference.type': 'attestation-manifest',
+        'vnd.docker.reference.digest': manifest.digest,
+      },
     });
   }
-  const index = await pusher.manifest(repository, tag, { schemaVersion: 2, mediaType: OCI_INDEX, manifests: entries });
-  return { repository, tag, indexDigest: index.digest, manifestDigest: manifest.digest, index, manifest };
+  const index = await pusher.manifest(repository, tag, {
+    schemaVersion: 2,
+    mediaType: OCI_INDEX,
+    manifests: entries,
+  });
+  return {
+    repository,
+    tag,
+    indexDigest: index.digest,
+    manifestDigest: manifest.digest,
+    index,
+    manifest,
+  };
 }
 
-export function statementFor(subjectDigest: string, predicateType: string): string {
+export function statementFor(
+  subjectDigest: string,
+  predicateType: string,
+): string {
   return JSON.stringify({
     _type: 'https://in-toto.io/Statement/v1',
-    subject: [{ name: 'image', digest: { sha256: subjectDigest.replace('sha256:', '') } }],
+    subject: [
+      {
+        name: 'image',
+        digest: { sha256: subjectDigest.replace('sha256:', '') },
+      },
+    ],
     predicateType,
     predicate: { note: `test ${predicateType}` },
   });
 }
 
-export function simpleSigningPayload(digest: string, reference = 'registry.scout.docker.com/dhi/python'): string {
+export function simpleSigningPayload(
+  digest: string,
+  reference = 'registry.scout.docker.com/dhi/python',
+): string {
   return JSON.stringify({
-    critical: { identity: { 'docker-reference': reference }, image: { 'docker-manifest-digest': digest }, type: 'cosign container image signature' },
+    critical: {
+      identity: { 'docker-reference': reference },
+      image: { 'docker-manifest-digest': digest },
+      type: 'cosign container image signature',
+    },
     optional: null,
   });
 }
@@ -113,9 +200,19 @@ export async function pushSignatureManifest(
   return pusher.manifest(repository, reference, {
     schemaVersion: 2,
     mediaType: OCI_MANIFEST,
-    ...(subject ? { artifactType: 'application/vnd.dev.cosign.artifact.sig.v1+json', subject } : {}),
+    ...(subject
+      ? {
+          artifactType: 'application/vnd.dev.cosign.artifact.sig.v1+json',
+          subject,
+        }
+      : {}),
     config: await emptyConfig(pusher, repository),
-    layers: [{ ...layer, annotations: { 'dev.cosignproject.cosign/signature': signatureB64 } }],
+    layers: [
+      {
+        ...layer,
+        annotations: { 'dev.cosignproject.cosign/signature': signatureB64 },
+      },
+    ],
   });
 }
 
@@ -125,14 +222,28 @@ export async function cosignSign(
   repository: string,
   digest: string,
   key: TestKey,
-  tamper: { payloadDigest?: string; flipPayloadByte?: boolean; signature?: (sig: Buffer) => string } = {},
+  tamper: {
+    payloadDigest?: string;
+    flipPayloadByte?: boolean;
+    signature?: (sig: Buffer) => string;
+  } = {},
 ) {
-  const payload = Buffer.from(simpleSigningPayload(tamper.payloadDigest ?? digest));
+  const payload = Buffer.from(
+    simpleSigningPayload(tamper.payloadDigest ?? digest),
+  );
   const signature = opensslSign(key, payload);
   const pushed = Buffer.from(payload);
   if (tamper.flipPayloadByte) pushed[pushed.length - 3] ^= 0x01;
-  const b64 = tamper.signature ? tamper.signature(signature) : signature.toString('base64');
-  return pushSignatureManifest(pusher, repository, `${digest.replace(':', '-')}.sig`, pushed, b64);
+  const b64 = tamper.signature
+    ? tamper.signature(signature)
+    : signature.toString('base64');
+  return pushSignatureManifest(
+    pusher,
+    repository,
+    `${digest.replace(':', '-')}.sig`,
+    pushed,
+    b64,
+  );
 }
 
 /** A DSSE in-toto bundle made by @sigstore/sign with a key-based signer. */
@@ -146,17 +257,34 @@ export async function dsseBundle(key: TestKey, statement: string) {
       }),
     },
   });
-  return builder.create({ data: Buffer.from(statement), type: 'application/vnd.in-toto+json' });
+  return builder.create({
+    data: Buffer.from(statement),
+    type: 'application/vnd.in-toto+json',
+  });
 }
 
 /** cosign attest: DSSE envelopes in the `sha256-<hex>.att` tag. */
-export async function cosignAttest(pusher: Pusher, repository: string, digest: string, envelopes: object[]) {
+export async function cosignAttest(
+  pusher: Pusher,
+  repository: string,
+  digest: string,
+  envelopes: object[],
+) {
   const layers = [];
   for (const envelope of envelopes) {
-    layers.push(await pusher.blob(repository, JSON.stringify(envelope), 'application/vnd.dsse.envelope.v1+json'));
+    layers.push(
+      await pusher.blob(
+        repository,
+        JSON.stringify(envelope),
+        'application/vnd.dsse.envelope.v1+json',
+      ),
+    );
   }
   return pusher.manifest(repository, `${digest.replace(':', '-')}.att`, {
-    schemaVersion: 2, mediaType: OCI_MANIFEST, config: await emptyConfig(pusher, repository), layers,
+    schemaVersion: 2,
+    mediaType: OCI_MANIFEST,
+    config: await emptyConfig(pusher, repository),
+    layers,
   });
 }
 
@@ -169,18 +297,42 @@ export async function envelopeFor(key: TestKey, statement: string) {
  * Referrers through the `sha256-<hex>` tag schema (what registries without the
  * referrers API hold): an index of referrer descriptors, rewritten on each add.
  */
-export async function addReferrer(pusher: Pusher, repository: string, subject: string, referrer: PushedDescriptor, existing: PushedDescriptor[] = []) {
+export async function addReferrer(
+  pusher: Pusher,
+  repository: string,
+  subject: string,
+  referrer: PushedDescriptor,
+  existing: PushedDescriptor[] = [],
+) {
   const manifests = [...existing, referrer];
-  await pusher.manifest(repository, subject.replace(':', '-'), { schemaVersion: 2, mediaType: OCI_INDEX, manifests });
+  await pusher.manifest(repository, subject.replace(':', '-'), {
+    schemaVersion: 2,
+    mediaType: OCI_INDEX,
+    manifests,
+  });
   return manifests;
 }
 
 /** A Sigstore bundle stored as an OCI 1.1 referrer artifact. */
-export async function pushBundleReferrer(pusher: Pusher, repository: string, subject: PushedDescriptor, bundleJson: object, tag: string) {
-  const layer = await pusher.blob(repository, JSON.stringify(bundleJson), BUNDLE_V03);
+export async function pushBundleReferrer(
+  pusher: Pusher,
+  repository: string,
+  subject: PushedDescriptor,
+  bundleJson: object,
+  tag: string,
+) {
+  const layer = await pusher.blob(
+    repository,
+    JSON.stringify(bundleJson),
+    BUNDLE_V03,
+  );
   const manifest = await pusher.manifest(repository, tag, {
-    schemaVersion: 2, mediaType: OCI_MANIFEST, artifactType: BUNDLE_V03, subject,
-    config: await emptyConfig(pusher, repository), layers: [layer],
+    schemaVersion: 2,
+    mediaType: OCI_MANIFEST,
+    artifactType: BUNDLE_V03,
+    subject,
+    config: await emptyConfig(pusher, repository),
+    layers: [layer],
   });
   return { ...manifest, artifactType: BUNDLE_V03 };
 }
@@ -197,18 +349,39 @@ export async function pushSignedAttestation(
   key: TestKey,
   options: { statementSubject?: string; tag: string },
 ) {
-  const statement = statementFor(options.statementSubject ?? subject.digest, predicateType);
-  const layer = await pusher.blob(repository, statement, 'application/vnd.in-toto+json');
+  const statement = statementFor(
+    options.statementSubject ?? subject.digest,
+    predicateType,
+  );
+  const layer = await pusher.blob(
+    repository,
+    statement,
+    'application/vnd.in-toto+json',
+  );
   const attestation = await pusher.manifest(repository, options.tag, {
-    schemaVersion: 2, mediaType: OCI_MANIFEST, artifactType: 'application/vnd.in-toto+json', subject,
+    schemaVersion: 2,
+    mediaType: OCI_MANIFEST,
+    artifactType: 'application/vnd.in-toto+json',
+    subject,
     config: await emptyConfig(pusher, repository),
-    layers: [{ ...layer, annotations: { 'in-toto.io/predicate-type': predicateType } }],
+    layers: [
+      { ...layer, annotations: { 'in-toto.io/predicate-type': predicateType } },
+    ],
   });
   const payload = Buffer.from(simpleSigningPayload(attestation.digest));
-  const signature = await pushSignatureManifest(pusher, repository, `${options.tag}-sig`, payload, opensslSign(key, payload).toString('base64'), attestation);
-  await addReferrer(pusher, repository, attestation.digest, { ...signature, artifactType: 'application/vnd.dev.cosign.artifact.sig.v1+json' });
+  const signature = await pushSignatureManifest(
+    pusher,
+    repository,
+    `${options.tag}-sig`,
+    payload,
+    opensslSign(key, payload).toString('base64'),
+    attestation,
+  );
+  await addReferrer(pusher, repository, attestation.digest, {
+    ...signature,
+    artifactType: 'application/vnd.dev.cosign.artifact.sig.v1+json',
+  });
   return { ...attestation, artifactType: 'application/vnd.in-toto+json' };
 }
 
 export { bundleToJSON, sha256 };
-

@@ -44,11 +44,13 @@ function libtrustKeyId(publicKey: crypto.KeyObject): string {
   let bits = '';
   for (const byte of hash) bits += byte.toString(2).padStart(8, '0');
   let encoded = '';
-  for (let i = 0; i + 5 <= bits.length; i += 5) encoded += alphabet[parseInt(bits.slice(i, i + 5), 2)];
+  for (let i = 0; i + 5 <= bits.length; i += 5)
+    encoded += alphabet[parseInt(bits.slice(i, i + 5), 2)];
   return encoded.match(/.{4}/g)!.join(':');
 }
 
-const b64url = (value: Buffer | string) => Buffer.from(value).toString('base64url');
+const b64url = (value: Buffer | string) =>
+  Buffer.from(value).toString('base64url');
 
 async function waitFor(url: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -66,12 +68,35 @@ async function waitFor(url: string, timeoutMs: number): Promise<void> {
 
 export async function startLocalRegistry(): Promise<LocalRegistry> {
   if (!fs.existsSync(REGISTRY_BIN)) {
-    throw new Error(`${REGISTRY_BIN} is missing: install Debian's docker-registry (scripts/test.sh does)`);
+    throw new Error(
+      `${REGISTRY_BIN} is missing: install Debian's docker-registry (scripts/test.sh does)`,
+    );
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'base-images-registry-'));
-  const { privateKey, publicKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  fs.writeFileSync(path.join(dir, 'token.key'), privateKey.export({ type: 'pkcs8', format: 'pem' }));
-  execFileSync('openssl', ['req', '-x509', '-new', '-key', path.join(dir, 'token.key'), '-subj', '/CN=test-token-issuer', '-days', '2', '-out', path.join(dir, 'token.crt')], { stdio: 'ignore' });
+  const { privateKey, publicKey } = crypto.generateKeyPairSync('ec', {
+    namedCurve: 'P-256',
+  });
+  fs.writeFileSync(
+    path.join(dir, 'token.key'),
+    privateKey.export({ type: 'pkcs8', format: 'pem' }),
+  );
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-new',
+      '-key',
+      path.join(dir, 'token.key'),
+      '-subj',
+      '/CN=test-token-issuer',
+      '-days',
+      '2',
+      '-out',
+      path.join(dir, 'token.crt'),
+    ],
+    { stdio: 'ignore' },
+  );
   const kid = libtrustKeyId(publicKey);
   const credentials = { username: 'tester', password: 'secret' };
   const tokenRequests: LocalRegistry['tokenRequests'] = [];
@@ -79,9 +104,17 @@ export async function startLocalRegistry(): Promise<LocalRegistry> {
   const tokenServer = http.createServer((req, res) => {
     const url = new URL(req.url!, 'http://localhost');
     const auth = req.headers.authorization;
-    const given = auth?.startsWith('Basic ') ? Buffer.from(auth.slice(6), 'base64').toString() : undefined;
-    if (given !== undefined && given !== `${credentials.username}:${credentials.password}`) {
-      tokenRequests.push({ authorized: false, scope: url.searchParams.get('scope') ?? '' });
+    const given = auth?.startsWith('Basic ')
+      ? Buffer.from(auth.slice(6), 'base64').toString()
+      : undefined;
+    if (
+      given !== undefined &&
+      given !== `${credentials.username}:${credentials.password}`
+    ) {
+      tokenRequests.push({
+        authorized: false,
+        scope: url.searchParams.get('scope') ?? '',
+      });
       res.writeHead(401).end('bad credentials');
       return;
     }
@@ -90,42 +123,77 @@ export async function startLocalRegistry(): Promise<LocalRegistry> {
       let allowed: string[] = [];
       if (given) allowed = actions.split(',');
       else if (name.startsWith('public/')) allowed = ['pull'];
-      return [{ type, name, actions: allowed.filter(a => actions.split(',').includes(a)) }];
+      return [
+        {
+          type,
+          name,
+          actions: allowed.filter(a => actions.split(',').includes(a)),
+        },
+      ];
     });
-    tokenRequests.push({ authorized: !!given, scope: url.searchParams.get('scope') ?? '' });
+    tokenRequests.push({
+      authorized: !!given,
+      scope: url.searchParams.get('scope') ?? '',
+    });
     const now = Math.floor(Date.now() / 1000);
     const header = b64url(JSON.stringify({ typ: 'JWT', alg: 'ES256', kid }));
-    const claims = b64url(JSON.stringify({
-      iss: 'test-token-issuer', sub: given ? credentials.username : '', aud: url.searchParams.get('service'),
-      exp: now + 300, nbf: now - 10, iat: now, jti: crypto.randomUUID(), access,
-    }));
-    const signature = crypto.sign('sha256', Buffer.from(`${header}.${claims}`), { key: privateKey, dsaEncoding: 'ieee-p1363' });
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token: `${header}.${claims}.${b64url(signature)}`, expires_in: 300 }));
+    const claims = b64url(
+      JSON.stringify({
+        iss: 'test-token-issuer',
+        sub: given ? credentials.username : '',
+        aud: url.searchParams.get('service'),
+        exp: now + 300,
+        nbf: now - 10,
+        iat: now,
+        jti: crypto.randomUUID(),
+        access,
+      }),
+    );
+    const signature = crypto.sign(
+      'sha256',
+      Buffer.from(`${header}.${claims}`),
+      { key: privateKey, dsaEncoding: 'ieee-p1363' },
+    );
+    res.writeHead(200, { 'content-type': 'application/json' }).end(
+      JSON.stringify({
+        token: `${header}.${claims}.${b64url(signature)}`,
+        expires_in: 300,
+      }),
+    );
   });
-  await new Promise<void>(resolve => tokenServer.listen(0, '127.0.0.1', resolve));
-  const tokenHost = `127.0.0.1:${(tokenServer.address() as net.AddressInfo).port}`;
+  await new Promise<void>(resolve =>
+    tokenServer.listen(0, '127.0.0.1', resolve),
+  );
+  const tokenHost = `127.0.0.1:${
+    (tokenServer.address() as net.AddressInfo).port
+  }`;
 
   const port = await freePort();
   const host = `127.0.0.1:${port}`;
-  fs.writeFileSync(path.join(dir, 'config.yml'), [
-    'version: 0.1',
-    'log: { level: error }',
-    'storage:',
-    `  filesystem: { rootdirectory: ${path.join(dir, 'data')} }`,
-    '  delete: { enabled: true }',
-    `http: { addr: "${host}", secret: test-secret }`,
-    'auth:',
-    '  token:',
-    `    realm: http://${tokenHost}/token`,
-    '    service: test-registry',
-    '    issuer: test-token-issuer',
-    `    rootcertbundle: ${path.join(dir, 'token.crt')}`,
-    '',
-  ].join('\n'));
+  fs.writeFileSync(
+    path.join(dir, 'config.yml'),
+    [
+      'version: 0.1',
+      'log: { level: error }',
+      'storage:',
+      `  filesystem: { rootdirectory: ${path.join(dir, 'data')} }`,
+      '  delete: { enabled: true }',
+      `http: { addr: "${host}", secret: test-secret }`,
+      'auth:',
+      '  token:',
+      `    realm: http://${tokenHost}/token`,
+      '    service: test-registry',
+      '    issuer: test-token-issuer',
+      `    rootcertbundle: ${path.join(dir, 'token.crt')}`,
+      '',
+    ].join('\n'),
+  );
 
   let registry: ChildProcess | undefined;
   const startRegistry = async () => {
-    registry = spawn(REGISTRY_BIN, ['serve', path.join(dir, 'config.yml')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    registry = spawn(REGISTRY_BIN, ['serve', path.join(dir, 'config.yml')], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     registry.stderr!.on('data', chunk => {
       stderr += chunk;

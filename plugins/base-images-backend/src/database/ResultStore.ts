@@ -1,8 +1,14 @@
-import { DatabaseService, resolvePackagePath } from '@backstage/backend-plugin-api';
+import {
+  DatabaseService,
+  resolvePackagePath,
+} from '@backstage/backend-plugin-api';
 import { AttestationReport } from '@internal/backstage-plugin-base-images-common';
 import { Knex } from 'knex';
 
-const migrationsDir = resolvePackagePath('@internal/backstage-plugin-base-images-backend', 'migrations');
+const migrationsDir = resolvePackagePath(
+  '@internal/backstage-plugin-base-images-backend',
+  'migrations',
+);
 
 export interface StoredResult {
   digestKey: string;
@@ -23,9 +29,15 @@ export class ResultStore {
   constructor(private readonly db: Knex) {}
 
   /** The latest result for an image reference, through the tag table. */
-  async getByRef(imageRef: string): Promise<(StoredResult & { resolvedAt: Date }) | undefined> {
+  async getByRef(
+    imageRef: string,
+  ): Promise<(StoredResult & { resolvedAt: Date }) | undefined> {
     const row = await this.db('base_images_tags as t')
-      .join('base_images_results as r', 't.image_digest_key', 'r.image_digest_key')
+      .join(
+        'base_images_results as r',
+        't.image_digest_key',
+        'r.image_digest_key',
+      )
       .where('t.image_ref', imageRef)
       .first('r.image_digest_key', 'r.report', 'r.checked_at', 't.resolved_at');
     if (!row) return undefined;
@@ -37,14 +49,28 @@ export class ResultStore {
     };
   }
 
-  async save(imageRef: string, digestKey: string, report: AttestationReport, at: Date): Promise<void> {
+  async save(
+    imageRef: string,
+    digestKey: string,
+    report: AttestationReport,
+    at: Date,
+  ): Promise<void> {
     await this.db.transaction(async tx => {
       await tx('base_images_results')
-        .insert({ image_digest_key: digestKey, status: report.status, report: JSON.stringify(report), checked_at: at })
+        .insert({
+          image_digest_key: digestKey,
+          status: report.status,
+          report: JSON.stringify(report),
+          checked_at: at,
+        })
         .onConflict('image_digest_key')
         .merge();
       await tx('base_images_tags')
-        .insert({ image_ref: imageRef, image_digest_key: digestKey, resolved_at: at })
+        .insert({
+          image_ref: imageRef,
+          image_digest_key: digestKey,
+          resolved_at: at,
+        })
         .onConflict('image_ref')
         .merge();
     });

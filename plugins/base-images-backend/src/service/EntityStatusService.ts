@@ -24,9 +24,15 @@ import { TtlCache } from './TtlCache';
 
 /** Who the credentials belong to, as a cache key; undefined when they are not cacheable. */
 function principalKey(credentials: BackstageCredentials): string | undefined {
-  const principal = credentials.principal as { type?: string; userEntityRef?: string; subject?: string };
-  if (principal?.type === 'user' && principal.userEntityRef) return `user:${principal.userEntityRef}`;
-  if (principal?.type === 'service' && principal.subject) return `service:${principal.subject}`;
+  const principal = credentials.principal as {
+    type?: string;
+    userEntityRef?: string;
+    subject?: string;
+  };
+  if (principal?.type === 'user' && principal.userEntityRef)
+    return `user:${principal.userEntityRef}`;
+  if (principal?.type === 'service' && principal.subject)
+    return `service:${principal.subject}`;
   return undefined;
 }
 
@@ -38,7 +44,10 @@ function principalKey(credentials: BackstageCredentials): string | undefined {
  */
 export const ENTITY_CACHE_TTL_MS = 10_000;
 export class EntityLoaderFactory {
-  private readonly cache = new TtlCache<Entity | undefined>({ ttlMs: ENTITY_CACHE_TTL_MS, maxEntries: 50_000 });
+  private readonly cache = new TtlCache<Entity | undefined>({
+    ttlMs: ENTITY_CACHE_TTL_MS,
+    maxEntries: 50_000,
+  });
 
   constructor(private readonly catalog: CatalogService) {}
 
@@ -66,18 +75,29 @@ export class EntityStatusService {
   async statusOf(
     entity: Entity,
     load: EntityLoader,
-    options: { force?: boolean; imageStatuses?: Map<string, Promise<ImageStatus>> } = {},
+    options: {
+      force?: boolean;
+      imageStatuses?: Map<string, Promise<ImageStatus>>;
+    } = {},
   ): Promise<BaseImageStatusResponse> {
     const entityRef = stringifyEntityRef(entity);
     const annotations = entity.metadata.annotations ?? {};
     const rawRef = annotations[ANNOTATION_BASE_IMAGE_REF];
-    const rawRuntime = annotations[ANNOTATION_BASE_IMAGE_RUNTIME]?.trim().toLowerCase();
-    const runtime = (RUNTIMES as readonly string[]).includes(rawRuntime ?? '') ? (rawRuntime as Runtime) : undefined;
+    const rawRuntime =
+      annotations[ANNOTATION_BASE_IMAGE_RUNTIME]?.trim().toLowerCase();
+    const runtime = (RUNTIMES as readonly string[]).includes(rawRuntime ?? '')
+      ? (rawRuntime as Runtime)
+      : undefined;
     const response: BaseImageStatusResponse = {
       entityRef,
       runtime: rawRuntime,
       policy: { frameworks: [], compliant: false, violations: [], reasons: [] },
-      attestation: { status: 'not-checked', message: '', signatures: [], attestations: [] },
+      attestation: {
+        status: 'not-checked',
+        message: '',
+        signatures: [],
+        attestations: [],
+      },
     };
 
     let image: ImageReference | undefined;
@@ -87,23 +107,45 @@ export class EntityStatusService {
       try {
         image = parseImageReference(rawRef.trim());
       } catch (error) {
-        response.attestation.message = `'${ANNOTATION_BASE_IMAGE_REF}' is unusable: ${(error as Error).message}`;
+        response.attestation.message = `'${ANNOTATION_BASE_IMAGE_REF}' is unusable: ${
+          (error as Error).message
+        }`;
       }
     }
     if (rawRuntime && !runtime) {
-      response.policy.reasons.push(`'${ANNOTATION_BASE_IMAGE_RUNTIME}' is ${JSON.stringify(rawRuntime.slice(0, 40))}; expected one of ${RUNTIMES.join(', ')}`);
+      response.policy.reasons.push(
+        `'${ANNOTATION_BASE_IMAGE_RUNTIME}' is ${JSON.stringify(
+          rawRuntime.slice(0, 40),
+        )}; expected one of ${RUNTIMES.join(', ')}`,
+      );
     }
 
     try {
-      const compliance = await collectCompliance(complianceSubjectOf(entity), load, this.options.config);
+      const compliance = await collectCompliance(
+        complianceSubjectOf(entity),
+        load,
+        this.options.config,
+      );
       response.policy.frameworks = compliance.frameworks;
       if (image) {
-        const situation = (entity.spec as { lifecycle?: string } | undefined)?.lifecycle === 'experimental' ? 'prototype' : 'production';
-        const verdict = evaluateImage(image, compliance, this.options.config, { runtime, situation });
-        response.policy = { ...verdict, reasons: [...response.policy.reasons, ...verdict.reasons] };
+        const situation =
+          (entity.spec as { lifecycle?: string } | undefined)?.lifecycle ===
+          'experimental'
+            ? 'prototype'
+            : 'production';
+        const verdict = evaluateImage(image, compliance, this.options.config, {
+          runtime,
+          situation,
+        });
+        response.policy = {
+          ...verdict,
+          reasons: [...response.policy.reasons, ...verdict.reasons],
+        };
       }
       for (const missing of compliance.missing) {
-        response.policy.reasons.push(`${missing} is not in the catalog (or not readable); its compliance could not be included`);
+        response.policy.reasons.push(
+          `${missing} is not in the catalog (or not readable); its compliance could not be included`,
+        );
       }
     } catch (error) {
       if (!(error instanceof PolicyError)) throw error;
@@ -116,7 +158,9 @@ export class EntityStatusService {
       const key = formatImageReference(image);
       let pending = options.imageStatuses?.get(key);
       if (!pending) {
-        pending = this.options.attestations.status(image, { force: options.force });
+        pending = this.options.attestations.status(image, {
+          force: options.force,
+        });
         options.imageStatuses?.set(key, pending);
       }
       const { report, digest } = await pending;

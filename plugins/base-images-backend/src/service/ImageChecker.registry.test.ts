@@ -1,4 +1,7 @@
-import { startLocalRegistry, LocalRegistry } from '../__testUtils__/localRegistry';
+import {
+  startLocalRegistry,
+  LocalRegistry,
+} from '../__testUtils__/localRegistry';
 import { Pusher } from '../__testUtils__/pusher';
 import {
   addReferrer,
@@ -29,7 +32,8 @@ describe('ImageChecker against a real registry', () => {
   let trusted: TestKey;
   let untrusted: TestKey;
   let check: ReturnType<typeof checkerFor>['check'];
-  const ref = (repository: string, tag = '1') => `${registry.host}/${repository}:${tag}`;
+  const ref = (repository: string, tag = '1') =>
+    `${registry.host}/${repository}:${tag}`;
 
   beforeAll(async () => {
     registry = await startLocalRegistry();
@@ -37,7 +41,13 @@ describe('ImageChecker against a real registry', () => {
     trusted = createTestKey();
     untrusted = createTestKey();
     ({ check } = checkerFor([
-      { host: registry.host, insecure: true, publicKeys: [trusted.pem], credentials: registry.credentials, extraHosts: [registry.tokenHost] },
+      {
+        host: registry.host,
+        insecure: true,
+        publicKeys: [trusted.pem],
+        credentials: registry.credentials,
+        extraHosts: [registry.tokenHost],
+      },
     ]));
   }, 60_000);
   afterAll(() => registry?.stop());
@@ -47,26 +57,68 @@ describe('ImageChecker against a real registry', () => {
   it('verified: cosign signature on the index and signed DSSE attestations in .att', async () => {
     const image = await pushImage(pusher, 'signed/app', '1');
     await cosignSign(pusher, 'signed/app', image.indexDigest, trusted);
-    await cosignAttest(pusher, 'signed/app', image.manifestDigest, await Promise.all(allPredicates.map(p => envelopeFor(trusted, statementFor(image.manifestDigest, p)))));
+    await cosignAttest(
+      pusher,
+      'signed/app',
+      image.manifestDigest,
+      await Promise.all(
+        allPredicates.map(p =>
+          envelopeFor(trusted, statementFor(image.manifestDigest, p)),
+        ),
+      ),
+    );
     const { report, digest } = await check(ref('signed/app'));
     expect(report.status).toBe('verified');
     expect(digest).toBe(image.manifestDigest);
-    expect(report.signatures).toEqual(expect.arrayContaining([expect.objectContaining({ source: 'cosign-tag', format: 'cosign', verified: true, subjectDigest: image.indexDigest })]));
-    expect(report.attestations.map(a => [a.predicateType, a.verified])).toEqual(allPredicates.map(p => [p, true]));
+    expect(report.signatures).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          source: 'cosign-tag',
+          format: 'cosign',
+          verified: true,
+          subjectDigest: image.indexDigest,
+        }),
+      ]),
+    );
+    expect(report.attestations.map(a => [a.predicateType, a.verified])).toEqual(
+      allPredicates.map(p => [p, true]),
+    );
     expect(report.attestations[0].signer).toMatch(/^[a-f0-9]{64}$/);
   });
 
   it('verified: Sigstore DSSE bundles found through the sha256-<hex> referrers tag', async () => {
     const image = await pushImage(pusher, 'bundle/app', '1');
-        let referrers: any[] = [];
+    let referrers: any[] = [];
     for (const [i, predicate] of allPredicates.entries()) {
-      const bundle = await dsseBundle(trusted, statementFor(image.manifestDigest, predicate));
-      const pushed = await pushBundleReferrer(pusher, 'bundle/app', image.manifest, bundleToJSON(bundle) as object, `bundle-${i}`);
-      referrers = await addReferrer(pusher, 'bundle/app', image.manifestDigest, pushed, referrers);
+      const bundle = await dsseBundle(
+        trusted,
+        statementFor(image.manifestDigest, predicate),
+      );
+      const pushed = await pushBundleReferrer(
+        pusher,
+        'bundle/app',
+        image.manifest,
+        bundleToJSON(bundle) as object,
+        `bundle-${i}`,
+      );
+      referrers = await addReferrer(
+        pusher,
+        'bundle/app',
+        image.manifestDigest,
+        pushed,
+        referrers,
+      );
     }
     const { report } = await check(ref('bundle/app'));
     expect(report.status).toBe('verified');
-    expect(report.signatures.every(s => s.source === 'referrers-tag' && s.format === 'sigstore-bundle' && s.verified)).toBe(true);
+    expect(
+      report.signatures.every(
+        s =>
+          s.source === 'referrers-tag' &&
+          s.format === 'sigstore-bundle' &&
+          s.verified,
+      ),
+    ).toBe(true);
     expect(report.message).toMatch(/3 verified attestations/);
   });
 
@@ -75,67 +127,169 @@ describe('ImageChecker against a real registry', () => {
     const subject = image.index;
     let referrers: any[] = [];
     for (const [i, predicate] of allPredicates.entries()) {
-      const attestation = await pushSignedAttestation(pusher, 'dhi/python', subject, predicate, trusted, { tag: `att-${i}` });
-      referrers = await addReferrer(pusher, 'dhi/python', image.indexDigest, attestation, referrers);
+      const attestation = await pushSignedAttestation(
+        pusher,
+        'dhi/python',
+        subject,
+        predicate,
+        trusted,
+        { tag: `att-${i}` },
+      );
+      referrers = await addReferrer(
+        pusher,
+        'dhi/python',
+        image.indexDigest,
+        attestation,
+        referrers,
+      );
     }
     const { report } = await check(ref('dhi/python', '3.13'));
     expect(report.status).toBe('verified');
-    expect(report.attestations.map(a => a.verified)).toEqual([true, true, true]);
+    expect(report.attestations.map(a => a.verified)).toEqual([
+      true,
+      true,
+      true,
+    ]);
   });
 
   it('unsigned: a slim-like image with unsigned BuildKit attestations, pulled anonymously', async () => {
-    const image = await pushImage(pusher, 'public/slim', '1', { buildkitAttestations: [PROVENANCE, 'https://spdx.dev/Document'] });
-    const anonymous = checkerFor([{ host: registry.host, insecure: true, extraHosts: [registry.tokenHost] }]);
+    const image = await pushImage(pusher, 'public/slim', '1', {
+      buildkitAttestations: [PROVENANCE, 'https://spdx.dev/Document'],
+    });
+    const anonymous = checkerFor([
+      { host: registry.host, insecure: true, extraHosts: [registry.tokenHost] },
+    ]);
     const before = registry.tokenRequests.length;
     const { report, digest } = await anonymous.check(ref('public/slim'));
     expect(report.status).toBe('unsigned');
     expect(digest).toBe(image.manifestDigest);
-    expect(report.attestations.map(a => [a.predicateType, a.verified])).toEqual([[PROVENANCE, false], ['https://spdx.dev/Document', false]]);
-    expect(report.message).toBe('no signature found; 2 unsigned attestations listed');
-    expect(registry.tokenRequests.slice(before).every(r => !r.authorized)).toBe(true);
+    expect(report.attestations.map(a => [a.predicateType, a.verified])).toEqual(
+      [
+        [PROVENANCE, false],
+        ['https://spdx.dev/Document', false],
+      ],
+    );
+    expect(report.message).toBe(
+      'no signature found; 2 unsigned attestations listed',
+    );
+    expect(registry.tokenRequests.slice(before).every(r => !r.authorized)).toBe(
+      true,
+    );
   });
 
   it('incomplete: the index is signed but required attestations are missing', async () => {
     const image = await pushImage(pusher, 'incomplete/app', '1');
     await cosignSign(pusher, 'incomplete/app', image.indexDigest, trusted);
-    await cosignAttest(pusher, 'incomplete/app', image.manifestDigest, [await envelopeFor(trusted, statementFor(image.manifestDigest, PROVENANCE))]);
+    await cosignAttest(pusher, 'incomplete/app', image.manifestDigest, [
+      await envelopeFor(
+        trusted,
+        statementFor(image.manifestDigest, PROVENANCE),
+      ),
+    ]);
     const { report } = await check(ref('incomplete/app'));
     expect(report.status).toBe('incomplete');
-    expect(report.message).toMatch(/missing or unsigned: https:\/\/cyclonedx\.org\/bom, https:\/\/openvex\.dev\/ns/);
+    expect(report.message).toMatch(
+      /missing or unsigned: https:\/\/cyclonedx\.org\/bom, https:\/\/openvex\.dev\/ns/,
+    );
   });
 
   describe('tampering never verifies', () => {
-    const signedAndAttested = async (repository: string, sign: (digest: string) => Promise<unknown>) => {
+    const signedAndAttested = async (
+      repository: string,
+      sign: (digest: string) => Promise<unknown>,
+    ) => {
       const image = await pushImage(pusher, repository, '1');
       await sign(image.indexDigest);
-      await cosignAttest(pusher, repository, image.manifestDigest, await Promise.all(allPredicates.map(p => envelopeFor(trusted, statementFor(image.manifestDigest, p)))));
+      await cosignAttest(
+        pusher,
+        repository,
+        image.manifestDigest,
+        await Promise.all(
+          allPredicates.map(p =>
+            envelopeFor(trusted, statementFor(image.manifestDigest, p)),
+          ),
+        ),
+      );
       return (await check(ref(repository))).report;
     };
 
     it.each([
-      ['flipped payload byte', { flipPayloadByte: true }, /does not verify with any trusted key/],
-      ['payload naming another digest', { payloadDigest: `sha256:${'0'.repeat(64)}` }, /names sha256:0000.*not sha256:/],
-      ['truncated DER', { signature: (s: Buffer) => s.subarray(0, s.length - 6).toString('base64') }, /does not verify/],
-      ['garbled DER', { signature: (s: Buffer) => Buffer.concat([Buffer.from([0x31]), s.subarray(1)]).toString('base64') }, /does not verify/],
+      [
+        'flipped payload byte',
+        { flipPayloadByte: true },
+        /does not verify with any trusted key/,
+      ],
+      [
+        'payload naming another digest',
+        { payloadDigest: `sha256:${'0'.repeat(64)}` },
+        /names sha256:0000.*not sha256:/,
+      ],
+      [
+        'truncated DER',
+        {
+          signature: (s: Buffer) =>
+            s.subarray(0, s.length - 6).toString('base64'),
+        },
+        /does not verify/,
+      ],
+      [
+        'garbled DER',
+        {
+          signature: (s: Buffer) =>
+            Buffer.concat([Buffer.from([0x31]), s.subarray(1)]).toString(
+              'base64',
+            ),
+        },
+        /does not verify/,
+      ],
       ['bad base64', { signature: () => 'not*base64!' }, /not valid base64/],
       ['empty signature', { signature: () => '' }, /not valid base64/],
     ])('%s -> invalid', async (name, tamper, message) => {
-      const report = await signedAndAttested(`tamper/${name.replace(/\W+/g, '-').toLowerCase()}`, digest => cosignSign(pusher, `tamper/${name.replace(/\W+/g, '-').toLowerCase()}`, digest, trusted, tamper));
+      const report = await signedAndAttested(
+        `tamper/${name.replace(/\W+/g, '-').toLowerCase()}`,
+        digest =>
+          cosignSign(
+            pusher,
+            `tamper/${name.replace(/\W+/g, '-').toLowerCase()}`,
+            digest,
+            trusted,
+            tamper,
+          ),
+      );
       expect(report.status).toBe('invalid');
       expect(report.message).toMatch(message);
     });
 
     it('signature by an untrusted key -> invalid', async () => {
-      const report = await signedAndAttested('tamper/untrusted', digest => cosignSign(pusher, 'tamper/untrusted', digest, untrusted));
+      const report = await signedAndAttested('tamper/untrusted', digest =>
+        cosignSign(pusher, 'tamper/untrusted', digest, untrusted),
+      );
       expect(report.status).toBe('invalid');
       expect(report.message).toMatch(/does not verify with any trusted key/);
     });
 
     it('DSSE statement about another image -> invalid', async () => {
       const image = await pushImage(pusher, 'tamper/dsse-subject', '1');
-      await cosignSign(pusher, 'tamper/dsse-subject', image.indexDigest, trusted);
+      await cosignSign(
+        pusher,
+        'tamper/dsse-subject',
+        image.indexDigest,
+        trusted,
+      );
       const other = `sha256:${'1'.repeat(64)}`;
-      await cosignAttest(pusher, 'tamper/dsse-subject', image.manifestDigest, await Promise.all(allPredicates.map(p => envelopeFor(trusted, statementFor(p === SBOM ? other : image.manifestDigest, p)))));
+      await cosignAttest(
+        pusher,
+        'tamper/dsse-subject',
+        image.manifestDigest,
+        await Promise.all(
+          allPredicates.map(p =>
+            envelopeFor(
+              trusted,
+              statementFor(p === SBOM ? other : image.manifestDigest, p),
+            ),
+          ),
+        ),
+      );
       const { report } = await check(ref('tamper/dsse-subject'));
       expect(report.status).toBe('invalid');
       expect(report.message).toMatch(/names another image/);
@@ -144,11 +298,26 @@ describe('ImageChecker against a real registry', () => {
     it('Sigstore bundle with a tampered envelope -> invalid', async () => {
       const image = await pushImage(pusher, 'tamper/bundle', '1');
       const subject = image.manifest;
-      const json = bundleToJSON(await dsseBundle(trusted, statementFor(image.manifestDigest, PROVENANCE))) as any;
-      const statement = JSON.parse(Buffer.from(json.dsseEnvelope.payload, 'base64').toString());
+      const json = bundleToJSON(
+        await dsseBundle(
+          trusted,
+          statementFor(image.manifestDigest, PROVENANCE),
+        ),
+      ) as any;
+      const statement = JSON.parse(
+        Buffer.from(json.dsseEnvelope.payload, 'base64').toString(),
+      );
       statement.predicate.note = 'edited after signing';
-      json.dsseEnvelope.payload = Buffer.from(JSON.stringify(statement)).toString('base64');
-      const pushed = await pushBundleReferrer(pusher, 'tamper/bundle', subject, json, 'bundle-0');
+      json.dsseEnvelope.payload = Buffer.from(
+        JSON.stringify(statement),
+      ).toString('base64');
+      const pushed = await pushBundleReferrer(
+        pusher,
+        'tamper/bundle',
+        subject,
+        json,
+        'bundle-0',
+      );
       await addReferrer(pusher, 'tamper/bundle', image.manifestDigest, pushed);
       const { report } = await check(ref('tamper/bundle'));
       expect(report.status).toBe('invalid');
@@ -158,8 +327,20 @@ describe('ImageChecker against a real registry', () => {
     it('signed attestation manifest whose statement points at another image -> invalid', async () => {
       const image = await pushImage(pusher, 'tamper/att-subject', '1');
       const subject = image.index;
-      const attestation = await pushSignedAttestation(pusher, 'tamper/att-subject', subject, PROVENANCE, trusted, { tag: 'att', statementSubject: `sha256:${'2'.repeat(64)}` });
-      await addReferrer(pusher, 'tamper/att-subject', image.indexDigest, attestation);
+      const attestation = await pushSignedAttestation(
+        pusher,
+        'tamper/att-subject',
+        subject,
+        PROVENANCE,
+        trusted,
+        { tag: 'att', statementSubject: `sha256:${'2'.repeat(64)}` },
+      );
+      await addReferrer(
+        pusher,
+        'tamper/att-subject',
+        image.indexDigest,
+        attestation,
+      );
       const { report } = await check(ref('tamper/att-subject'));
       expect(report.status).toBe('invalid');
       expect(report.message).toMatch(/names another image/);
@@ -168,35 +349,77 @@ describe('ImageChecker against a real registry', () => {
     it('attestation manifest signed by an untrusted key -> invalid', async () => {
       const image = await pushImage(pusher, 'tamper/att-key', '1');
       const subject = image.index;
-      const attestation = await pushSignedAttestation(pusher, 'tamper/att-key', subject, PROVENANCE, untrusted, { tag: 'att' });
-      await addReferrer(pusher, 'tamper/att-key', image.indexDigest, attestation);
+      const attestation = await pushSignedAttestation(
+        pusher,
+        'tamper/att-key',
+        subject,
+        PROVENANCE,
+        untrusted,
+        { tag: 'att' },
+      );
+      await addReferrer(
+        pusher,
+        'tamper/att-key',
+        image.indexDigest,
+        attestation,
+      );
       const { report } = await check(ref('tamper/att-key'));
       expect(report.status).toBe('invalid');
     });
 
     it('a digest-pinned reference that is not there is not found; pinned by its real digest it checks', async () => {
       const image = await pushImage(pusher, 'pinned/app', '1');
-      await expect(check(`${registry.host}/pinned/app@sha256:${'3'.repeat(64)}`)).rejects.toThrow(/pinned\/app@sha256:3333.* was not found/);
-      expect((await check(`${registry.host}/pinned/app@${image.indexDigest}`)).report.status).toBe('unsigned');
+      await expect(
+        check(`${registry.host}/pinned/app@sha256:${'3'.repeat(64)}`),
+      ).rejects.toThrow(/pinned\/app@sha256:3333.* was not found/);
+      expect(
+        (await check(`${registry.host}/pinned/app@${image.indexDigest}`)).report
+          .status,
+      ).toBe('unsigned');
     });
   });
 
   describe('auth faults', () => {
     it('401 with bad credentials -> unavailable naming the credentials', async () => {
-      const bad = checkerFor([{ host: registry.host, insecure: true, credentials: { username: 'tester', password: 'wrong' }, extraHosts: [registry.tokenHost] }]);
-      await expect(bad.check(ref('signed/app'))).rejects.toThrow(/token request to 127\.0\.0\.1:\d+ .* failed with HTTP 401 \(check the configured credentials\)/);
+      const bad = checkerFor([
+        {
+          host: registry.host,
+          insecure: true,
+          credentials: { username: 'tester', password: 'wrong' },
+          extraHosts: [registry.tokenHost],
+        },
+      ]);
+      await expect(bad.check(ref('signed/app'))).rejects.toThrow(
+        /token request to 127\.0\.0\.1:\d+ .* failed with HTTP 401 \(check the configured credentials\)/,
+      );
     });
 
     it('a token realm on a host that is not allowed gets no credentials', async () => {
       const before = registry.tokenRequests.length;
-      const noRealm = checkerFor([{ host: registry.host, insecure: true, credentials: registry.credentials }]);
-      await expect(noRealm.check(ref('signed/app'))).rejects.toThrow(/Token realm 127\.0\.0\.1:\d+ is not an allowed host/);
+      const noRealm = checkerFor([
+        {
+          host: registry.host,
+          insecure: true,
+          credentials: registry.credentials,
+        },
+      ]);
+      await expect(noRealm.check(ref('signed/app'))).rejects.toThrow(
+        /Token realm 127\.0\.0\.1:\d+ is not an allowed host/,
+      );
       expect(registry.tokenRequests.length).toBe(before);
     });
 
     it('a private repository without credentials -> unavailable', async () => {
-      const anonymous = checkerFor([{ host: registry.host, insecure: true, extraHosts: [registry.tokenHost] }]);
-      await expect(anonymous.check(ref('signed/app'))).rejects.toThrow(/refused access to signed\/app \(HTTP 401\)/);
+      const anonymous = checkerFor([
+        {
+          host: registry.host,
+          insecure: true,
+          extraHosts: [registry.tokenHost],
+        },
+      ]);
+      await expect(anonymous.check(ref('signed/app'))).rejects.toThrow(
+        /refused access to signed\/app \(HTTP 401\)/,
+      );
     });
   });
 });

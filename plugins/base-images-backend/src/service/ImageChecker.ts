@@ -19,7 +19,12 @@ import {
 } from '../registry/mediaTypes';
 import { FetchedManifest, RegistryClient } from '../registry/RegistryClient';
 import { TrustedKey, trustedKeysFor } from '../trust/keys';
-import { checkStatement, verifyCosignSignature, verifyDsseEnvelope, verifySigstoreBundle } from '../verify/signatures';
+import {
+  checkStatement,
+  verifyCosignSignature,
+  verifyDsseEnvelope,
+  verifySigstoreBundle,
+} from '../verify/signatures';
 
 /** A finished check: the report and the digest it is about. */
 export interface CheckResult {
@@ -57,7 +62,10 @@ const short = (digest: string) => digest.slice(0, 19);
 export class ImageChecker {
   constructor(
     private readonly client: RegistryClient,
-    private readonly options: { requiredAttestations: string[]; platform: string },
+    private readonly options: {
+      requiredAttestations: string[];
+      platform: string;
+    },
   ) {}
 
   async check(image: ImageReference): Promise<CheckResult> {
@@ -74,7 +82,8 @@ export class ImageChecker {
         },
       };
     }
-    const required = registry.requiredAttestations ?? this.options.requiredAttestations;
+    const required =
+      registry.requiredAttestations ?? this.options.requiredAttestations;
     const state: CheckState = {
       keys: trustedKeysFor(registry),
       imageDigests: new Set(),
@@ -83,19 +92,40 @@ export class ImageChecker {
       attestations: [],
       seen: new Set(),
     };
-    const home: Location = { host: image.registry, repository: image.repository };
+    const home: Location = {
+      host: image.registry,
+      repository: image.repository,
+    };
     const locations = [home];
-    if (registry.attestationsHost && registry.attestationsHost !== registry.host) {
+    if (
+      registry.attestationsHost &&
+      registry.attestationsHost !== registry.host
+    ) {
       if (!this.client.registryFor(registry.attestationsHost)) {
-        throw new RegistryError('unavailable', `attestations host ${registry.attestationsHost} is not in baseImages.registries`);
+        throw new RegistryError(
+          'unavailable',
+          `attestations host ${registry.attestationsHost} is not in baseImages.registries`,
+        );
       }
-      locations.push({ host: registry.attestationsHost, repository: image.repository });
+      locations.push({
+        host: registry.attestationsHost,
+        repository: image.repository,
+      });
     }
 
-    const top = await this.client.getManifest(image.registry, image.repository, image.digest ?? image.tag ?? 'latest');
+    const top = await this.client.getManifest(
+      image.registry,
+      image.repository,
+      image.digest ?? image.tag ?? 'latest',
+    );
     if (!top) {
-      const reference = image.digest ? `@${image.digest}` : `:${image.tag ?? 'latest'}`;
-      throw new RegistryError('unavailable', `${image.registry}/${image.repository}${reference} was not found`);
+      const reference = image.digest
+        ? `@${image.digest}`
+        : `:${image.tag ?? 'latest'}`;
+      throw new RegistryError(
+        'unavailable',
+        `${image.registry}/${image.repository}${reference} was not found`,
+      );
     }
     state.imageDigests.add(top.digest);
     state.manifests.set(top.digest, top.bytes);
@@ -104,23 +134,45 @@ export class ImageChecker {
       const entries = top.manifest.manifests ?? [];
       const [os, architecture, variant] = this.options.platform.split('/');
       const platform = entries.find(
-        m => m.annotations?.[BUILDKIT_REFERENCE_TYPE] !== 'attestation-manifest' &&
-          m.platform?.os === os && m.platform?.architecture === architecture && (!variant || m.platform?.variant === variant),
+        m =>
+          m.annotations?.[BUILDKIT_REFERENCE_TYPE] !== 'attestation-manifest' &&
+          m.platform?.os === os &&
+          m.platform?.architecture === architecture &&
+          (!variant || m.platform?.variant === variant),
       );
       if (platform) {
-        const manifest = await this.client.getManifest(image.registry, image.repository, platform.digest);
-        if (!manifest) throw new RegistryError('integrity', `platform manifest ${short(platform.digest)} listed in the index is missing`);
+        const manifest = await this.client.getManifest(
+          image.registry,
+          image.repository,
+          platform.digest,
+        );
+        if (!manifest)
+          throw new RegistryError(
+            'integrity',
+            `platform manifest ${short(
+              platform.digest,
+            )} listed in the index is missing`,
+          );
         state.imageDigests.add(manifest.digest);
         state.manifests.set(manifest.digest, manifest.bytes);
       }
       buildkit.push(
-        ...entries.filter(m => m.annotations?.[BUILDKIT_REFERENCE_TYPE] === 'attestation-manifest'),
+        ...entries.filter(
+          m =>
+            m.annotations?.[BUILDKIT_REFERENCE_TYPE] === 'attestation-manifest',
+        ),
       );
     }
 
     for (const descriptor of buildkit) {
       const target = descriptor.annotations?.[BUILDKIT_REFERENCE_DIGEST];
-      await this.readAttestationManifest(home, descriptor, 'buildkit', state, target);
+      await this.readAttestationManifest(
+        home,
+        descriptor,
+        'buildkit',
+        state,
+        target,
+      );
     }
     for (const digest of [...state.imageDigests]) {
       for (const location of locations) {
@@ -128,76 +180,224 @@ export class ImageChecker {
       }
     }
 
-    return { digest: [...state.imageDigests][state.imageDigests.size - 1], report: this.decide(state, required, now) };
+    return {
+      digest: [...state.imageDigests][state.imageDigests.size - 1],
+      report: this.decide(state, required, now),
+    };
   }
 
   /** Everything that refers to `digest`: referrers (or their tag), cosign .sig and .att tags. */
-  private async examineSubject(location: Location, digest: string, state: CheckState): Promise<void> {
-    const { source, descriptors } = await this.client.getReferrers(location.host, location.repository, digest);
+  private async examineSubject(
+    location: Location,
+    digest: string,
+    state: CheckState,
+  ): Promise<void> {
+    const { source, descriptors } = await this.client.getReferrers(
+      location.host,
+      location.repository,
+      digest,
+    );
     for (const descriptor of descriptors.slice(0, MAX_REFERRERS)) {
       await this.readReferrer(location, descriptor, digest, source, state);
     }
     const tag = digest.replace(':', '-');
-    const sig = await this.client.getManifest(location.host, location.repository, `${tag}.sig`);
-    if (sig) await this.readSignatureManifest(location, sig, digest, 'cosign-tag', state);
-    const att = await this.client.getManifest(location.host, location.repository, `${tag}.att`);
+    const sig = await this.client.getManifest(
+      location.host,
+      location.repository,
+      `${tag}.sig`,
+    );
+    if (sig)
+      await this.readSignatureManifest(
+        location,
+        sig,
+        digest,
+        'cosign-tag',
+        state,
+      );
+    const att = await this.client.getManifest(
+      location.host,
+      location.repository,
+      `${tag}.att`,
+    );
     if (att) await this.readDsseLayers(location, att, 'cosign-tag', state);
   }
 
-  private async readReferrer(location: Location, descriptor: Descriptor, subject: string, source: string, state: CheckState) {
-    const manifest = await this.client.getManifest(location.host, location.repository, descriptor.digest);
+  private async readReferrer(
+    location: Location,
+    descriptor: Descriptor,
+    subject: string,
+    source: string,
+    state: CheckState,
+  ) {
+    const manifest = await this.client.getManifest(
+      location.host,
+      location.repository,
+      descriptor.digest,
+    );
     if (!manifest) {
-      state.signatures.push({ source, subjectDigest: subject, format: 'cosign', verified: false, message: `referrer ${short(descriptor.digest)} is listed but missing` });
+      state.signatures.push({
+        source,
+        subjectDigest: subject,
+        format: 'cosign',
+        verified: false,
+        message: `referrer ${short(descriptor.digest)} is listed but missing`,
+      });
       return;
     }
-    if (manifest.manifest.subject && manifest.manifest.subject.digest !== subject) {
-      state.signatures.push({ source, subjectDigest: subject, format: 'cosign', verified: false, message: `referrer ${short(descriptor.digest)} has another subject` });
+    if (
+      manifest.manifest.subject &&
+      manifest.manifest.subject.digest !== subject
+    ) {
+      state.signatures.push({
+        source,
+        subjectDigest: subject,
+        format: 'cosign',
+        verified: false,
+        message: `referrer ${short(descriptor.digest)} has another subject`,
+      });
       return;
     }
-    const artifactType = descriptor.artifactType ?? manifest.manifest.artifactType ?? manifest.manifest.config?.mediaType ?? '';
+    const artifactType =
+      descriptor.artifactType ??
+      manifest.manifest.artifactType ??
+      manifest.manifest.config?.mediaType ??
+      '';
     const layers = manifest.manifest.layers ?? [];
     if (layers.some(l => l.mediaType === COSIGN_SIMPLE_SIGNING)) {
-      await this.readSignatureManifest(location, manifest, subject, source, state);
-    } else if (artifactType.startsWith(SIGSTORE_BUNDLE_PREFIX) || layers.some(l => l.mediaType.startsWith(SIGSTORE_BUNDLE_PREFIX))) {
+      await this.readSignatureManifest(
+        location,
+        manifest,
+        subject,
+        source,
+        state,
+      );
+    } else if (
+      artifactType.startsWith(SIGSTORE_BUNDLE_PREFIX) ||
+      layers.some(l => l.mediaType.startsWith(SIGSTORE_BUNDLE_PREFIX))
+    ) {
       await this.readBundles(location, manifest, subject, source, state);
     } else if (layers.some(l => l.mediaType === DSSE_ENVELOPE)) {
       await this.readDsseLayers(location, manifest, source, state);
-    } else if (artifactType === IN_TOTO || layers.some(l => l.mediaType === IN_TOTO)) {
-      await this.readAttestationManifest(location, descriptor, source, state, subject, manifest);
+    } else if (
+      artifactType === IN_TOTO ||
+      layers.some(l => l.mediaType === IN_TOTO)
+    ) {
+      await this.readAttestationManifest(
+        location,
+        descriptor,
+        source,
+        state,
+        subject,
+        manifest,
+      );
     }
   }
 
-  private async readSignatureManifest(location: Location, manifest: FetchedManifest, subject: string, source: string, state: CheckState) {
-    for (const layer of (manifest.manifest.layers ?? []).filter(l => l.mediaType === COSIGN_SIMPLE_SIGNING)) {
-      const payload = await this.client.getBlob(location.host, location.repository, layer.digest, 64 * 1024);
-      const result = verifyCosignSignature(payload, layer.annotations?.[COSIGN_SIGNATURE_ANNOTATION], state.keys, subject);
-      state.signatures.push({ source, subjectDigest: subject, format: 'cosign', ...result });
+  private async readSignatureManifest(
+    location: Location,
+    manifest: FetchedManifest,
+    subject: string,
+    source: string,
+    state: CheckState,
+  ) {
+    for (const layer of (manifest.manifest.layers ?? []).filter(
+      l => l.mediaType === COSIGN_SIMPLE_SIGNING,
+    )) {
+      const payload = await this.client.getBlob(
+        location.host,
+        location.repository,
+        layer.digest,
+        64 * 1024,
+      );
+      const result = verifyCosignSignature(
+        payload,
+        layer.annotations?.[COSIGN_SIGNATURE_ANNOTATION],
+        state.keys,
+        subject,
+      );
+      state.signatures.push({
+        source,
+        subjectDigest: subject,
+        format: 'cosign',
+        ...result,
+      });
     }
   }
 
-  private async readBundles(location: Location, manifest: FetchedManifest, subject: string, source: string, state: CheckState) {
+  private async readBundles(
+    location: Location,
+    manifest: FetchedManifest,
+    subject: string,
+    source: string,
+    state: CheckState,
+  ) {
     for (const layer of manifest.manifest.layers ?? []) {
-      const bytes = await this.client.getBlob(location.host, location.repository, layer.digest, MAX_STATEMENT_BYTES);
-      const result = verifySigstoreBundle(bytes, state.keys, state.imageDigests, state.manifests.get(subject));
+      const bytes = await this.client.getBlob(
+        location.host,
+        location.repository,
+        layer.digest,
+        MAX_STATEMENT_BYTES,
+      );
+      const result = verifySigstoreBundle(
+        bytes,
+        state.keys,
+        state.imageDigests,
+        state.manifests.get(subject),
+      );
       if (result.predicateType) {
-        state.attestations.push({ predicateType: result.predicateType, verified: result.verified, signer: result.signer, digest: layer.digest, message: result.message });
+        state.attestations.push({
+          predicateType: result.predicateType,
+          verified: result.verified,
+          signer: result.signer,
+          digest: layer.digest,
+          message: result.message,
+        });
       }
-      state.signatures.push({ source, subjectDigest: subject, format: 'sigstore-bundle', verified: result.verified, signer: result.signer, message: result.message });
+      state.signatures.push({
+        source,
+        subjectDigest: subject,
+        format: 'sigstore-bundle',
+        verified: result.verified,
+        signer: result.signer,
+        message: result.message,
+      });
     }
   }
 
-  private async readDsseLayers(location: Location, manifest: FetchedManifest, source: string, state: CheckState) {
-    for (const layer of (manifest.manifest.layers ?? []).filter(l => l.mediaType === DSSE_ENVELOPE)) {
-      const bytes = await this.client.getBlob(location.host, location.repository, layer.digest, MAX_STATEMENT_BYTES);
+  private async readDsseLayers(
+    location: Location,
+    manifest: FetchedManifest,
+    source: string,
+    state: CheckState,
+  ) {
+    for (const layer of (manifest.manifest.layers ?? []).filter(
+      l => l.mediaType === DSSE_ENVELOPE,
+    )) {
+      const bytes = await this.client.getBlob(
+        location.host,
+        location.repository,
+        layer.digest,
+        MAX_STATEMENT_BYTES,
+      );
       const result = verifyDsseEnvelope(bytes, state.keys, state.imageDigests);
       state.attestations.push({
-        predicateType: result.predicateType ?? layer.annotations?.[PREDICATE_TYPE_ANNOTATION] ?? 'unknown',
+        predicateType:
+          result.predicateType ??
+          layer.annotations?.[PREDICATE_TYPE_ANNOTATION] ??
+          'unknown',
         verified: result.verified,
         signer: result.signer,
         digest: layer.digest,
         message: result.message,
       });
-      state.signatures.push({ source, subjectDigest: manifest.digest, format: 'dsse', verified: result.verified, signer: result.signer, message: result.message });
+      state.signatures.push({
+        source,
+        subjectDigest: manifest.digest,
+        format: 'dsse',
+        verified: result.verified,
+        signer: result.signer,
+        message: result.message,
+      });
     }
   }
 
@@ -216,72 +416,183 @@ export class ImageChecker {
   ) {
     if (state.seen.has(descriptor.digest)) return;
     state.seen.add(descriptor.digest);
-    const manifest = fetched ?? (await this.client.getManifest(location.host, location.repository, descriptor.digest));
-    if (!manifest) throw new RegistryError('integrity', `attestation manifest ${short(descriptor.digest)} is listed but missing`);
+    const manifest =
+      fetched ??
+      (await this.client.getManifest(
+        location.host,
+        location.repository,
+        descriptor.digest,
+      ));
+    if (!manifest)
+      throw new RegistryError(
+        'integrity',
+        `attestation manifest ${short(
+          descriptor.digest,
+        )} is listed but missing`,
+      );
     if (expectedSubject && !state.imageDigests.has(expectedSubject)) {
-      state.attestations.push({ predicateType: 'unknown', verified: false, digest: manifest.digest, message: `attestation manifest ${short(manifest.digest)} refers to another image` });
+      state.attestations.push({
+        predicateType: 'unknown',
+        verified: false,
+        digest: manifest.digest,
+        message: `attestation manifest ${short(
+          manifest.digest,
+        )} refers to another image`,
+      });
       return;
     }
 
     // The attestation manifest's own signatures, found like any subject's.
     const before = state.signatures.length;
-    const { source: refSource, descriptors } = await this.client.getReferrers(location.host, location.repository, manifest.digest);
+    const { source: refSource, descriptors } = await this.client.getReferrers(
+      location.host,
+      location.repository,
+      manifest.digest,
+    );
     for (const referrer of descriptors.slice(0, MAX_REFERRERS)) {
-      const signatureManifest = await this.client.getManifest(location.host, location.repository, referrer.digest);
-      if (signatureManifest?.manifest.layers?.some(l => l.mediaType === COSIGN_SIMPLE_SIGNING)) {
-        await this.readSignatureManifest(location, signatureManifest, manifest.digest, `${refSource} (attestation)`, state);
+      const signatureManifest = await this.client.getManifest(
+        location.host,
+        location.repository,
+        referrer.digest,
+      );
+      if (
+        signatureManifest?.manifest.layers?.some(
+          l => l.mediaType === COSIGN_SIMPLE_SIGNING,
+        )
+      ) {
+        await this.readSignatureManifest(
+          location,
+          signatureManifest,
+          manifest.digest,
+          `${refSource} (attestation)`,
+          state,
+        );
       }
     }
-    const sig = await this.client.getManifest(location.host, location.repository, `${manifest.digest.replace(':', '-')}.sig`);
-    if (sig) await this.readSignatureManifest(location, sig, manifest.digest, 'cosign-tag (attestation)', state);
+    const sig = await this.client.getManifest(
+      location.host,
+      location.repository,
+      `${manifest.digest.replace(':', '-')}.sig`,
+    );
+    if (sig)
+      await this.readSignatureManifest(
+        location,
+        sig,
+        manifest.digest,
+        'cosign-tag (attestation)',
+        state,
+      );
     const ownSignatures = state.signatures.slice(before);
     const signer = ownSignatures.find(s => s.verified)?.signer;
-    const signed = ownSignatures.length > 0 && ownSignatures.every(s => s.verified);
+    const signed =
+      ownSignatures.length > 0 && ownSignatures.every(s => s.verified);
 
-    for (const layer of (manifest.manifest.layers ?? []).filter(l => l.mediaType === IN_TOTO || l.mediaType.startsWith('application/vnd.in-toto'))) {
-      const bytes = await this.client.getBlob(location.host, location.repository, layer.digest, MAX_STATEMENT_BYTES);
+    for (const layer of (manifest.manifest.layers ?? []).filter(
+      l =>
+        l.mediaType === IN_TOTO ||
+        l.mediaType.startsWith('application/vnd.in-toto'),
+    )) {
+      const bytes = await this.client.getBlob(
+        location.host,
+        location.repository,
+        layer.digest,
+        MAX_STATEMENT_BYTES,
+      );
       const statement = checkStatement(bytes, state.imageDigests);
-      const predicateType = statement.predicateType ?? layer.annotations?.[PREDICATE_TYPE_ANNOTATION] ?? 'unknown';
+      const predicateType =
+        statement.predicateType ??
+        layer.annotations?.[PREDICATE_TYPE_ANNOTATION] ??
+        'unknown';
       if (statement.message) {
-        state.attestations.push({ predicateType, verified: false, signer, digest: layer.digest, message: statement.message });
+        state.attestations.push({
+          predicateType,
+          verified: false,
+          signer,
+          digest: layer.digest,
+          message: statement.message,
+        });
       } else if (signed) {
-        state.attestations.push({ predicateType, verified: true, signer, digest: layer.digest });
+        state.attestations.push({
+          predicateType,
+          verified: true,
+          signer,
+          digest: layer.digest,
+        });
       } else {
-        const message = ownSignatures.length ? 'the attestation manifest signature does not verify' : `unsigned (${source})`;
-        state.attestations.push({ predicateType, verified: false, digest: layer.digest, message });
+        const message = ownSignatures.length
+          ? 'the attestation manifest signature does not verify'
+          : `unsigned (${source})`;
+        state.attestations.push({
+          predicateType,
+          verified: false,
+          digest: layer.digest,
+          message,
+        });
       }
     }
   }
 
-  private decide(state: CheckState, required: string[], checkedAt: string): AttestationReport {
+  private decide(
+    state: CheckState,
+    required: string[],
+    checkedAt: string,
+  ): AttestationReport {
     const { signatures, attestations } = state;
     const base = { checkedAt, signatures, attestations };
     const failures = [
-      ...signatures.filter(s => !s.verified).map(s => s.message ?? 'a signature does not verify'),
-      ...attestations.filter(a => !a.verified && a.message && !a.message.startsWith('unsigned')).map(a => `${a.predicateType}: ${a.message}`),
+      ...signatures
+        .filter(s => !s.verified)
+        .map(s => s.message ?? 'a signature does not verify'),
+      ...attestations
+        .filter(
+          a => !a.verified && a.message && !a.message.startsWith('unsigned'),
+        )
+        .map(a => `${a.predicateType}: ${a.message}`),
     ];
     if (failures.length > 0) {
-      return { ...base, status: 'invalid', message: [...new Set(failures)].join('; ') };
+      return {
+        ...base,
+        status: 'invalid',
+        message: [...new Set(failures)].join('; '),
+      };
     }
     if (signatures.length === 0) {
       const unsigned = attestations.length;
       return {
         ...base,
         status: 'unsigned',
-        message: unsigned ? `no signature found; ${unsigned} unsigned attestation${unsigned > 1 ? 's' : ''} listed` : 'no signature found',
+        message: unsigned
+          ? `no signature found; ${unsigned} unsigned attestation${
+              unsigned > 1 ? 's' : ''
+            } listed`
+          : 'no signature found',
       };
     }
-    const verifiedTypes = attestations.filter(a => a.verified).map(a => a.predicateType);
-    const missing = required.filter(prefix => !verifiedTypes.some(type => type.startsWith(prefix)));
+    const verifiedTypes = attestations
+      .filter(a => a.verified)
+      .map(a => a.predicateType);
+    const missing = required.filter(
+      prefix => !verifiedTypes.some(type => type.startsWith(prefix)),
+    );
     if (missing.length > 0) {
-      return { ...base, status: 'incomplete', message: `signatures verify, but these required attestations are missing or unsigned: ${missing.join(', ')}` };
+      return {
+        ...base,
+        status: 'incomplete',
+        message: `signatures verify, but these required attestations are missing or unsigned: ${missing.join(
+          ', ',
+        )}`,
+      };
     }
-    const imageSigned = signatures.some(s => s.verified && state.imageDigests.has(s.subjectDigest));
+    const imageSigned = signatures.some(
+      s => s.verified && state.imageDigests.has(s.subjectDigest),
+    );
     return {
       ...base,
       status: 'verified',
       message: imageSigned
-        ? `signed by a trusted key; ${verifiedTypes.length} verified attestation${verifiedTypes.length === 1 ? '' : 's'}`
+        ? `signed by a trusted key; ${
+            verifiedTypes.length
+          } verified attestation${verifiedTypes.length === 1 ? '' : 's'}`
         : `every required attestation is signed by a trusted key`,
     };
   }

@@ -7,7 +7,9 @@ describe('TtlCache', () => {
     jest.useFakeTimers({ now: 0 });
     const cache = new TtlCache<number>({ ttlMs: 1000, maxEntries: 10 });
     const load = jest.fn(async () => 42);
-    expect(await Promise.all([cache.get('a', load), cache.get('a', load)])).toEqual([42, 42]);
+    expect(
+      await Promise.all([cache.get('a', load), cache.get('a', load)]),
+    ).toEqual([42, 42]);
     expect(load).toHaveBeenCalledTimes(1);
     jest.setSystemTime(1001);
     await cache.get('a', load);
@@ -16,7 +18,9 @@ describe('TtlCache', () => {
 
   it('forgets failed loads and evicts the oldest entries', async () => {
     const cache = new TtlCache<number>({ ttlMs: 60_000, maxEntries: 2 });
-    await expect(cache.get('x', async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    await expect(
+      cache.get('x', async () => Promise.reject(new Error('boom'))),
+    ).rejects.toThrow('boom');
     expect(await cache.get('x', async () => 1)).toBe(1);
     await cache.get('y', async () => 2);
     await cache.get('z', async () => 3);

@@ -3,9 +3,14 @@
  * go first). It holds promises, so concurrent misses for one key share a load.
  */
 export class TtlCache<V> {
-  private readonly entries = new Map<string, { value: Promise<V>; expires: number }>();
+  private readonly entries = new Map<
+    string,
+    { value: Promise<V>; expires: number }
+  >();
 
-  constructor(private readonly options: { ttlMs: number; maxEntries: number }) {}
+  constructor(
+    private readonly options: { ttlMs: number; maxEntries: number },
+  ) {}
 
   get(key: string, load: () => Promise<V>): Promise<V> {
     const now = Date.now();

@@ -11,24 +11,40 @@ import {
 import { AttestationService } from './AttestationService';
 
 /** Components that carry a base-image annotation, as the given credentials may see them. */
-export async function componentsWithBaseImage(catalog: CatalogService, credentials: BackstageCredentials): Promise<Entity[]> {
+export async function componentsWithBaseImage(
+  catalog: CatalogService,
+  credentials: BackstageCredentials,
+): Promise<Entity[]> {
   const { items } = await catalog.getEntities(
-    { filter: { kind: 'component', [`metadata.annotations.${ANNOTATION_BASE_IMAGE_REF}`]: CATALOG_FILTER_EXISTS } },
+    {
+      filter: {
+        kind: 'component',
+        [`metadata.annotations.${ANNOTATION_BASE_IMAGE_REF}`]:
+          CATALOG_FILTER_EXISTS,
+      },
+    },
     { credentials },
   );
   return items;
 }
 
 /** Runs `fn` over `items` with at most `limit` at a time. */
-export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(
+  items: T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index]);
-    }
-  });
+  const workers = Array.from(
+    { length: Math.min(limit, items.length) },
+    async () => {
+      while (next < items.length) {
+        const index = next++;
+        results[index] = await fn(items[index]);
+      }
+    },
+  );
   await Promise.all(workers);
   return results;
 }
@@ -44,16 +60,23 @@ export async function refreshFleet(options: {
   attestations: AttestationService;
   concurrency?: number;
 }): Promise<{ components: number; images: number }> {
-  const entities = await componentsWithBaseImage(options.catalog, options.credentials);
+  const entities = await componentsWithBaseImage(
+    options.catalog,
+    options.credentials,
+  );
   const images = new Map<string, ImageReference>();
   for (const entity of entities) {
     try {
-      const image = parseImageReference(entity.metadata.annotations![ANNOTATION_BASE_IMAGE_REF].trim());
+      const image = parseImageReference(
+        entity.metadata.annotations![ANNOTATION_BASE_IMAGE_REF].trim(),
+      );
       images.set(formatImageReference(image), image);
     } catch {
       // reported per entity by the status API
     }
   }
-  await mapLimit([...images.values()], options.concurrency ?? 4, image => options.attestations.status(image, { force: true }));
+  await mapLimit([...images.values()], options.concurrency ?? 4, image =>
+    options.attestations.status(image, { force: true }),
+  );
   return { components: entities.length, images: images.size };
 }

@@ -14,7 +14,10 @@ import { z } from 'zod';
 import express from 'express';
 import Router from 'express-promise-router';
 import { ImageStatus } from './AttestationService';
-import { EntityLoaderFactory, EntityStatusService } from './EntityStatusService';
+import {
+  EntityLoaderFactory,
+  EntityStatusService,
+} from './EntityStatusService';
 import { componentsWithBaseImage, mapLimit } from './fleet';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/;
@@ -47,7 +50,12 @@ export function createRouter(options: {
   async function entityStatus(req: express.Request, force: boolean) {
     const { kind, namespace, name } = req.params;
     for (const [part, value] of Object.entries({ kind, namespace, name })) {
-      if (!NAME.test(value)) throw new InputError(`${part} ${JSON.stringify(value.slice(0, 80))} is not a valid entity ref part`);
+      if (!NAME.test(value))
+        throw new InputError(
+          `${part} ${JSON.stringify(
+            value.slice(0, 80),
+          )} is not a valid entity ref part`,
+        );
     }
     const credentials = await httpAuth.credentials(req);
     const entityRef = stringifyEntityRef({ kind, namespace, name });
@@ -69,13 +77,24 @@ export function createRouter(options: {
   router.post('/preview', async (req, res) => {
     const parsed = previewRequest.safeParse(req.body);
     if (!parsed.success) {
-      throw new InputError(`Invalid preview request: ${parsed.error.issues.map(i => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}`);
+      throw new InputError(
+        `Invalid preview request: ${parsed.error.issues
+          .map(i => `${i.path.join('.') || 'body'}: ${i.message}`)
+          .join('; ')}`,
+      );
     }
     const credentials = await httpAuth.credentials(req);
     try {
-      res.json(await resolveNewService(parsed.data, loaders.forCredentials(credentials), config));
+      res.json(
+        await resolveNewService(
+          parsed.data,
+          loaders.forCredentials(credentials),
+          config,
+        ),
+      );
     } catch (error) {
-      if (error instanceof MissingEntityError) throw new NotFoundError(error.message);
+      if (error instanceof MissingEntityError)
+        throw new NotFoundError(error.message);
       if (error instanceof PolicyError) throw new InputError(error.message);
       throw error;
     }
@@ -85,15 +104,21 @@ export function createRouter(options: {
     const filter = (key: string) => {
       const value = req.query[key];
       if (value === undefined) return undefined;
-      if (typeof value !== 'string' || value.length > 64) throw new InputError(`query parameter ${key} must be a single value`);
+      if (typeof value !== 'string' || value.length > 64)
+        throw new InputError(`query parameter ${key} must be a single value`);
       return value.toLowerCase();
     };
     const status = filter('status');
     const variant = filter('variant');
     const framework = filter('framework');
     const compliant = filter('compliant');
-    if (status && !(ATTESTATION_STATUSES as readonly string[]).includes(status)) {
-      throw new InputError(`status must be one of ${ATTESTATION_STATUSES.join(', ')}`);
+    if (
+      status &&
+      !(ATTESTATION_STATUSES as readonly string[]).includes(status)
+    ) {
+      throw new InputError(
+        `status must be one of ${ATTESTATION_STATUSES.join(', ')}`,
+      );
     }
     const credentials = await httpAuth.credentials(req);
     const load = loaders.forCredentials(credentials);

@@ -22,13 +22,23 @@ export function toTrustedKey(pem: string): TrustedKey {
 let dhiKeys: TrustedKey[] | undefined;
 function defaultDhiKeys(): TrustedKey[] {
   dhiKeys ??= DHI_KEY_FILES.map(file =>
-    toTrustedKey(fs.readFileSync(resolvePackagePath('@internal/backstage-plugin-base-images-backend', 'src/trust', file), 'utf8')),
+    toTrustedKey(
+      fs.readFileSync(
+        resolvePackagePath(
+          '@internal/backstage-plugin-base-images-backend',
+          'src/trust',
+          file,
+        ),
+        'utf8',
+      ),
+    ),
   );
   return dhiKeys;
 }
 
 /** The keys whose signatures count for a registry: its configured keys, or the DHI keys for DHI hosts. */
 export function trustedKeysFor(registry: RegistryConfig): TrustedKey[] {
-  if (registry.publicKeys.length > 0) return registry.publicKeys.map(toTrustedKey);
+  if (registry.publicKeys.length > 0)
+    return registry.publicKeys.map(toTrustedKey);
   return DHI_HOSTS.has(registry.host) ? defaultDhiKeys() : [];
 }

@@ -9,18 +9,77 @@ const DIGEST = `sha256:${'a'.repeat(64)}`;
 
 describe('parseImageReference', () => {
   it.each([
-    ['python:3.13-slim', { registry: 'docker.io', repository: 'library/python', namespace: 'library', name: 'python', tag: '3.13-slim' }],
-    ['node', { registry: 'docker.io', repository: 'library/node', tag: undefined }],
-    ['dhi.io/python:3.13', { registry: 'dhi.io', repository: 'python', namespace: '', name: 'python', tag: '3.13' }],
-    ['acme/dhi-python:3.13-fips', { registry: 'docker.io', repository: 'acme/dhi-python', namespace: 'acme', name: 'dhi-python' }],
-    ['index.docker.io/library/python:3.12', { registry: 'docker.io', repository: 'library/python', tag: '3.12' }],
-    ['127.0.0.1:5000/team/app:v1', { registry: '127.0.0.1:5000', repository: 'team/app', namespace: 'team', tag: 'v1' }],
+    [
+      'python:3.13-slim',
+      {
+        registry: 'docker.io',
+        repository: 'library/python',
+        namespace: 'library',
+        name: 'python',
+        tag: '3.13-slim',
+      },
+    ],
+    [
+      'node',
+      { registry: 'docker.io', repository: 'library/node', tag: undefined },
+    ],
+    [
+      'dhi.io/python:3.13',
+      {
+        registry: 'dhi.io',
+        repository: 'python',
+        namespace: '',
+        name: 'python',
+        tag: '3.13',
+      },
+    ],
+    [
+      'acme/dhi-python:3.13-fips',
+      {
+        registry: 'docker.io',
+        repository: 'acme/dhi-python',
+        namespace: 'acme',
+        name: 'dhi-python',
+      },
+    ],
+    [
+      'index.docker.io/library/python:3.12',
+      { registry: 'docker.io', repository: 'library/python', tag: '3.12' },
+    ],
+    [
+      '127.0.0.1:5000/team/app:v1',
+      {
+        registry: '127.0.0.1:5000',
+        repository: 'team/app',
+        namespace: 'team',
+        tag: 'v1',
+      },
+    ],
     ['localhost/app', { registry: 'localhost', repository: 'app' }],
-    ['localhost:5000/a/b/c:1.0', { registry: 'localhost:5000', repository: 'a/b/c', namespace: 'a/b', name: 'c' }],
-    [`dhi.io/python@${DIGEST}`, { registry: 'dhi.io', repository: 'python', tag: undefined, digest: DIGEST }],
+    [
+      'localhost:5000/a/b/c:1.0',
+      {
+        registry: 'localhost:5000',
+        repository: 'a/b/c',
+        namespace: 'a/b',
+        name: 'c',
+      },
+    ],
+    [
+      `dhi.io/python@${DIGEST}`,
+      {
+        registry: 'dhi.io',
+        repository: 'python',
+        tag: undefined,
+        digest: DIGEST,
+      },
+    ],
     [`dhi.io/python:3.13@${DIGEST}`, { tag: '3.13', digest: DIGEST }],
     ['[::1]:5000/app:1', { registry: '[::1]:5000', repository: 'app' }],
-    ['registry.example.com/my_org/my__app-x.y:tag_1.2-rc', { repository: 'my_org/my__app-x.y', tag: 'tag_1.2-rc' }],
+    [
+      'registry.example.com/my_org/my__app-x.y:tag_1.2-rc',
+      { repository: 'my_org/my__app-x.y', tag: 'tag_1.2-rc' },
+    ],
     ['Registry.Example.com/app:1', { registry: 'registry.example.com' }],
   ])('parses %s', (input, expected) => {
     expect(parseImageReference(input)).toMatchObject(expected);
@@ -55,19 +114,31 @@ describe('parseImageReference', () => {
     ['python:3.13\n', /white space/],
     ['https://dhi.io/python', /./],
   ])('rejects %j', (input, message) => {
-    expect(() => parseImageReference(input)).toThrow(InvalidImageReferenceError);
+    expect(() => parseImageReference(input)).toThrow(
+      InvalidImageReferenceError,
+    );
     expect(() => parseImageReference(input)).toThrow(message);
   });
 
   it('names the input and the expected form in its error', () => {
-    expect(() => parseImageReference('dhi.io/../x')).toThrow(/^Invalid image reference "dhi\.io\/\.\.\/x": .*Expected \[registry/);
+    expect(() => parseImageReference('dhi.io/../x')).toThrow(
+      /^Invalid image reference "dhi\.io\/\.\.\/x": .*Expected \[registry/,
+    );
   });
 
   it('formats fully qualified and familiar forms', () => {
     const slim = parseImageReference('python:3.13-slim');
-    expect(formatImageReference(slim)).toBe('docker.io/library/python:3.13-slim');
+    expect(formatImageReference(slim)).toBe(
+      'docker.io/library/python:3.13-slim',
+    );
     expect(familiarImageReference(slim)).toBe('python:3.13-slim');
-    expect(familiarImageReference(parseImageReference('acme/dhi-node:22'))).toBe('acme/dhi-node:22');
-    expect(familiarImageReference(parseImageReference(`dhi.io/python:3.13@${DIGEST}`))).toBe(`dhi.io/python:3.13@${DIGEST}`);
+    expect(
+      familiarImageReference(parseImageReference('acme/dhi-node:22')),
+    ).toBe('acme/dhi-node:22');
+    expect(
+      familiarImageReference(
+        parseImageReference(`dhi.io/python:3.13@${DIGEST}`),
+      ),
+    ).toBe(`dhi.io/python:3.13@${DIGEST}`);
   });
 });

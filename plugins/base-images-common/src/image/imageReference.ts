@@ -30,7 +30,11 @@ export class InvalidImageReferenceError extends Error {
 }
 
 export const DOCKER_HUB = 'docker.io';
-const DOCKER_HUB_ALIASES = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
+const DOCKER_HUB_ALIASES = new Set([
+  'docker.io',
+  'index.docker.io',
+  'registry-1.docker.io',
+]);
 
 const MAX_REFERENCE_LENGTH = 512;
 const MAX_REPOSITORY_LENGTH = 255;
@@ -41,7 +45,12 @@ const HOST_LABEL = /^(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])$/;
 const IPV6_HOST = /^\[[a-fA-F0-9:.]+\]$/;
 
 function isRegistryComponent(first: string): boolean {
-  return first.includes('.') || first.includes(':') || first === 'localhost' || first !== first.toLowerCase();
+  return (
+    first.includes('.') ||
+    first.includes(':') ||
+    first === 'localhost' ||
+    first !== first.toLowerCase()
+  );
 }
 
 function checkRegistry(reference: string, registry: string): void {
@@ -55,12 +64,22 @@ function checkRegistry(reference: string, registry: string): void {
   if (port !== undefined) {
     const portNumber = Number(port);
     if (!/^\d{1,5}$/.test(port) || portNumber < 1 || portNumber > 65535) {
-      throw new InvalidImageReferenceError(reference, `registry port ${JSON.stringify(port)} is not a number from 1 to 65535`);
+      throw new InvalidImageReferenceError(
+        reference,
+        `registry port ${JSON.stringify(port)} is not a number from 1 to 65535`,
+      );
     }
   }
   if (IPV6_HOST.test(host)) return;
-  if (host.length === 0 || host.length > 253 || !host.split('.').every(label => HOST_LABEL.test(label))) {
-    throw new InvalidImageReferenceError(reference, `registry host ${JSON.stringify(host)} is not a valid host name`);
+  if (
+    host.length === 0 ||
+    host.length > 253 ||
+    !host.split('.').every(label => HOST_LABEL.test(label))
+  ) {
+    throw new InvalidImageReferenceError(
+      reference,
+      `registry host ${JSON.stringify(host)} is not a valid host name`,
+    );
   }
 }
 
@@ -70,10 +89,16 @@ function checkRegistry(reference: string, registry: string): void {
  */
 export function parseImageReference(reference: string): ImageReference {
   if (typeof reference !== 'string' || reference.length === 0) {
-    throw new InvalidImageReferenceError(String(reference ?? ''), 'it is empty');
+    throw new InvalidImageReferenceError(
+      String(reference ?? ''),
+      'it is empty',
+    );
   }
   if (reference.length > MAX_REFERENCE_LENGTH) {
-    throw new InvalidImageReferenceError(reference, `it is longer than ${MAX_REFERENCE_LENGTH} characters`);
+    throw new InvalidImageReferenceError(
+      reference,
+      `it is longer than ${MAX_REFERENCE_LENGTH} characters`,
+    );
   }
   if (/\s/.test(reference)) {
     throw new InvalidImageReferenceError(reference, 'it contains white space');
@@ -86,7 +111,12 @@ export function parseImageReference(reference: string): ImageReference {
     digest = rest.slice(at + 1);
     rest = rest.slice(0, at);
     if (!DIGEST.test(digest)) {
-      throw new InvalidImageReferenceError(reference, `digest ${JSON.stringify(digest)} is not sha256:<64 lowercase hex> or sha512:<128 lowercase hex>`);
+      throw new InvalidImageReferenceError(
+        reference,
+        `digest ${JSON.stringify(
+          digest,
+        )} is not sha256:<64 lowercase hex> or sha512:<128 lowercase hex>`,
+      );
     }
   }
 
@@ -95,7 +125,9 @@ export function parseImageReference(reference: string): ImageReference {
   if (components.length > 1 && isRegistryComponent(components[0])) {
     const given = components.shift()!;
     checkRegistry(reference, given);
-    registry = DOCKER_HUB_ALIASES.has(given.toLowerCase()) ? DOCKER_HUB : given.toLowerCase();
+    registry = DOCKER_HUB_ALIASES.has(given.toLowerCase())
+      ? DOCKER_HUB
+      : given.toLowerCase();
   }
 
   let tag: string | undefined;
@@ -105,19 +137,33 @@ export function parseImageReference(reference: string): ImageReference {
     tag = last.slice(colon + 1);
     components[components.length - 1] = last.slice(0, colon);
     if (!TAG.test(tag)) {
-      throw new InvalidImageReferenceError(reference, `tag ${JSON.stringify(tag)} must be 1-128 of [A-Za-z0-9_.-], not starting with '.' or '-'`);
+      throw new InvalidImageReferenceError(
+        reference,
+        `tag ${JSON.stringify(
+          tag,
+        )} must be 1-128 of [A-Za-z0-9_.-], not starting with '.' or '-'`,
+      );
     }
   }
 
   for (const component of components) {
     if (component.length === 0) {
-      throw new InvalidImageReferenceError(reference, 'the repository is missing or has an empty path component');
+      throw new InvalidImageReferenceError(
+        reference,
+        'the repository is missing or has an empty path component',
+      );
     }
     if (!PATH_COMPONENT.test(component)) {
-      const why = component !== component.toLowerCase()
-        ? 'repository names must be lowercase'
-        : 'use lowercase letters and digits separated by single ".", "_", "__" or "-"';
-      throw new InvalidImageReferenceError(reference, `repository path component ${JSON.stringify(component)} is invalid (${why})`);
+      const why =
+        component !== component.toLowerCase()
+          ? 'repository names must be lowercase'
+          : 'use lowercase letters and digits separated by single ".", "_", "__" or "-"';
+      throw new InvalidImageReferenceError(
+        reference,
+        `repository path component ${JSON.stringify(
+          component,
+        )} is invalid (${why})`,
+      );
     }
   }
   if (registry === DOCKER_HUB && components.length === 1) {
@@ -125,7 +171,10 @@ export function parseImageReference(reference: string): ImageReference {
   }
   const repository = components.join('/');
   if (repository.length > MAX_REPOSITORY_LENGTH) {
-    throw new InvalidImageReferenceError(reference, `the repository is longer than ${MAX_REPOSITORY_LENGTH} characters`);
+    throw new InvalidImageReferenceError(
+      reference,
+      `the repository is longer than ${MAX_REPOSITORY_LENGTH} characters`,
+    );
   }
 
   return {
@@ -140,14 +189,20 @@ export function parseImageReference(reference: string): ImageReference {
 
 /** The fully qualified form: `docker.io/library/python:3.13-slim@sha256:…`. */
 export function formatImageReference(ref: ImageReference): string {
-  return `${ref.registry}/${ref.repository}${ref.tag ? `:${ref.tag}` : ''}${ref.digest ? `@${ref.digest}` : ''}`;
+  return `${ref.registry}/${ref.repository}${ref.tag ? `:${ref.tag}` : ''}${
+    ref.digest ? `@${ref.digest}` : ''
+  }`;
 }
 
 /** The short form people write: `python:3.13-slim`, `dhi.io/python:3.13`. */
 export function familiarImageReference(ref: ImageReference): string {
   let path = `${ref.registry}/${ref.repository}`;
   if (ref.registry === DOCKER_HUB) {
-    path = ref.repository.startsWith('library/') ? ref.repository.slice('library/'.length) : ref.repository;
+    path = ref.repository.startsWith('library/')
+      ? ref.repository.slice('library/'.length)
+      : ref.repository;
   }
-  return `${path}${ref.tag ? `:${ref.tag}` : ''}${ref.digest ? `@${ref.digest}` : ''}`;
+  return `${path}${ref.tag ? `:${ref.tag}` : ''}${
+    ref.digest ? `@${ref.digest}` : ''
+  }`;
 }

@@ -1,11 +1,19 @@
-import { Entity, parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
+import {
+  Entity,
+  parseEntityRef,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
 import {
   ANNOTATION_COMPLIANCE_FRAMEWORKS,
   ANNOTATION_COMPLIANCE_SUPPORT,
   MAX_ANNOTATION_LENGTH,
 } from '../annotations';
 import { InvalidPolicyInputError, MalformedAnnotationError } from './errors';
-import { BaseImagesConfig, EffectiveCompliance, EffectiveFramework } from './types';
+import {
+  BaseImagesConfig,
+  EffectiveCompliance,
+  EffectiveFramework,
+} from './types';
 
 const FRAMEWORK_TOKEN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 /** Group and domain parents are followed at most this deep (and never in a cycle). */
@@ -26,7 +34,10 @@ function checkLength(value: string, entityRef: string, annotation: string) {
  * around items ignored and inner spaces read as '-' (`PCI DSS` is `pci-dss`).
  * Empty items (stray commas) are skipped; duplicates collapse.
  */
-export function parseFrameworksAnnotation(value: string | undefined, entityRef: string): string[] {
+export function parseFrameworksAnnotation(
+  value: string | undefined,
+  entityRef: string,
+): string[] {
   if (value === undefined) return [];
   checkLength(value, entityRef, ANNOTATION_COMPLIANCE_FRAMEWORKS);
   const ids: string[] = [];
@@ -37,7 +48,9 @@ export function parseFrameworksAnnotation(value: string | undefined, entityRef: 
       throw new MalformedAnnotationError(
         entityRef,
         ANNOTATION_COMPLIANCE_FRAMEWORKS,
-        `${JSON.stringify(item.trim().slice(0, 80))} is not a framework id; use comma-separated ids such as "soc2, hipaa"`,
+        `${JSON.stringify(
+          item.trim().slice(0, 80),
+        )} is not a framework id; use comma-separated ids such as "soc2, hipaa"`,
       );
     }
     if (!ids.includes(id)) ids.push(id);
@@ -46,7 +59,10 @@ export function parseFrameworksAnnotation(value: string | undefined, entityRef: 
 }
 
 /** Reads `compliance/support`: `extended` asks for DHI ELS; `standard` or empty asks for nothing. */
-export function parseSupportAnnotation(value: string | undefined, entityRef: string): boolean {
+export function parseSupportAnnotation(
+  value: string | undefined,
+  entityRef: string,
+): boolean {
   if (value === undefined) return false;
   checkLength(value, entityRef, ANNOTATION_COMPLIANCE_SUPPORT);
   const normalized = value.trim().toLowerCase();
@@ -60,8 +76,13 @@ export function parseSupportAnnotation(value: string | undefined, entityRef: str
 }
 
 /** Maps a framework id or alias to the id its policy is defined under. */
-export function canonicalFrameworkId(id: string, config: BaseImagesConfig): { id: string; known: boolean } {
-  const policy = config.frameworks.find(f => f.id === id || f.aliases.includes(id));
+export function canonicalFrameworkId(
+  id: string,
+  config: BaseImagesConfig,
+): { id: string; known: boolean } {
+  const policy = config.frameworks.find(
+    f => f.id === id || f.aliases.includes(id),
+  );
   return policy ? { id: policy.id, known: true } : { id, known: false };
 }
 
@@ -96,11 +117,20 @@ interface Source {
   annotations?: Record<string, string>;
 }
 
-function normalizeRef(ref: string, defaultKind: string, defaultNamespace: string): string {
+function normalizeRef(
+  ref: string,
+  defaultKind: string,
+  defaultNamespace: string,
+): string {
   try {
-    return stringifyEntityRef(parseEntityRef(ref, { defaultKind, defaultNamespace }));
+    return stringifyEntityRef(
+      parseEntityRef(ref, { defaultKind, defaultNamespace }),
+    );
   } catch (error) {
-    throw new InvalidPolicyInputError(`${defaultKind} reference ${JSON.stringify(ref.slice(0, 200))}`, `${(error as Error).message}; use [kind:][namespace/]name`);
+    throw new InvalidPolicyInputError(
+      `${defaultKind} reference ${JSON.stringify(ref.slice(0, 200))}`,
+      `${(error as Error).message}; use [kind:][namespace/]name`,
+    );
   }
 }
 
@@ -112,7 +142,9 @@ async function followChain(
   load: EntityLoader,
   result: { sources: Source[]; missing: string[]; notes: string[] },
 ): Promise<Entity | undefined> {
-  let ref = startRef ? normalizeRef(startRef, defaultKind, namespace) : undefined;
+  let ref = startRef
+    ? normalizeRef(startRef, defaultKind, namespace)
+    : undefined;
   const visited = new Set<string>();
   let first: Entity | undefined;
   for (let depth = 0; ref && depth <= MAX_PARENT_DEPTH; depth++) {
@@ -129,7 +161,13 @@ async function followChain(
     first ??= entity;
     result.sources.push({ ref, annotations: entity.metadata.annotations });
     const parent = parentOf(entity);
-    ref = parent ? normalizeRef(parent, defaultKind, entity.metadata.namespace ?? namespace) : undefined;
+    ref = parent
+      ? normalizeRef(
+          parent,
+          defaultKind,
+          entity.metadata.namespace ?? namespace,
+        )
+      : undefined;
   }
   return first;
 }
@@ -149,25 +187,62 @@ export async function collectCompliance(
   load: EntityLoader,
   config: BaseImagesConfig,
 ): Promise<EffectiveCompliance> {
-  const own = { sources: [{ ref: subject.ref, annotations: subject.annotations }] as Source[], missing: [] as string[], notes: [] as string[] };
-  const viaSystem = { sources: [] as Source[], missing: [] as string[], notes: [] as string[] };
-  const viaOwner = { sources: [] as Source[], missing: [] as string[], notes: [] as string[] };
+  const own = {
+    sources: [
+      { ref: subject.ref, annotations: subject.annotations },
+    ] as Source[],
+    missing: [] as string[],
+    notes: [] as string[],
+  };
+  const viaSystem = {
+    sources: [] as Source[],
+    missing: [] as string[],
+    notes: [] as string[],
+  };
+  const viaOwner = {
+    sources: [] as Source[],
+    missing: [] as string[],
+    notes: [] as string[],
+  };
 
   const systemChain = async () => {
-    const system = await followChain(subject.system, 'system', subject.namespace, () => undefined, load, viaSystem);
+    const system = await followChain(
+      subject.system,
+      'system',
+      subject.namespace,
+      () => undefined,
+      load,
+      viaSystem,
+    );
     const domain = system && specString(system, 'domain');
     if (system && domain) {
-      await followChain(domain, 'domain', system.metadata.namespace ?? subject.namespace, e => specString(e, 'subdomainOf'), load, viaSystem);
+      await followChain(
+        domain,
+        'domain',
+        system.metadata.namespace ?? subject.namespace,
+        e => specString(e, 'subdomainOf'),
+        load,
+        viaSystem,
+      );
     }
   };
   const ownerChain = async () => {
     if (!subject.owner) return;
     const ownerRef = normalizeRef(subject.owner, 'group', subject.namespace);
     if (!ownerRef.startsWith('group:')) {
-      own.notes.push(`owner ${ownerRef} is not a group; only groups carry compliance`);
+      own.notes.push(
+        `owner ${ownerRef} is not a group; only groups carry compliance`,
+      );
       return;
     }
-    await followChain(subject.owner, 'group', subject.namespace, e => specString(e, 'parent'), load, viaOwner);
+    await followChain(
+      subject.owner,
+      'group',
+      subject.namespace,
+      e => specString(e, 'parent'),
+      load,
+      viaOwner,
+    );
   };
   await Promise.all([systemChain(), ownerChain()]);
 
@@ -176,11 +251,21 @@ export async function collectCompliance(
   let extendedSupport: EffectiveCompliance['extendedSupport'];
   for (const source of sources) {
     const annotations = source.annotations ?? {};
-    for (const raw of parseFrameworksAnnotation(annotations[ANNOTATION_COMPLIANCE_FRAMEWORKS], source.ref)) {
+    for (const raw of parseFrameworksAnnotation(
+      annotations[ANNOTATION_COMPLIANCE_FRAMEWORKS],
+      source.ref,
+    )) {
       const { id, known } = canonicalFrameworkId(raw, config);
-      if (!frameworks.some(f => f.id === id)) frameworks.push({ id, source: source.ref, known });
+      if (!frameworks.some(f => f.id === id))
+        frameworks.push({ id, source: source.ref, known });
     }
-    if (!extendedSupport && parseSupportAnnotation(annotations[ANNOTATION_COMPLIANCE_SUPPORT], source.ref)) {
+    if (
+      !extendedSupport &&
+      parseSupportAnnotation(
+        annotations[ANNOTATION_COMPLIANCE_SUPPORT],
+        source.ref,
+      )
+    ) {
       extendedSupport = { source: source.ref };
     }
   }

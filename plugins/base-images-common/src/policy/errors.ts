@@ -7,18 +7,30 @@ export abstract class PolicyError extends Error {}
 /** A compliance annotation whose value cannot be read. */
 export class MalformedAnnotationError extends PolicyError {
   readonly name = 'MalformedAnnotationError';
-  constructor(readonly entityRef: string, readonly annotation: string, problem: string) {
-    super(`Annotation '${annotation}' on ${entityRef} is malformed: ${problem}`);
+  constructor(
+    readonly entityRef: string,
+    readonly annotation: string,
+    problem: string,
+  ) {
+    super(
+      `Annotation '${annotation}' on ${entityRef} is malformed: ${problem}`,
+    );
   }
 }
 
 /** A framework id that no `baseImages.policy.frameworks` entry defines. */
 export class UnknownFrameworkError extends PolicyError {
   readonly name = 'UnknownFrameworkError';
-  constructor(readonly framework: string, readonly source: string, known: string[]) {
+  constructor(
+    readonly framework: string,
+    readonly source: string,
+    known: string[],
+  ) {
     super(
       `Compliance framework '${framework}' (from ${source}) has no policy. ` +
-        `Known frameworks: ${known.join(', ')}. Fix the 'compliance/frameworks' annotation on ${source}, ` +
+        `Known frameworks: ${known.join(
+          ', ',
+        )}. Fix the 'compliance/frameworks' annotation on ${source}, ` +
         `or define it under 'baseImages.policy.frameworks.${framework}' in app-config`,
     );
   }
@@ -29,7 +41,9 @@ export class UnsupportedRuntimeError extends PolicyError {
   readonly name = 'UnsupportedRuntimeError';
   constructor(readonly runtime: string, supported: readonly string[]) {
     super(
-      `Runtime ${JSON.stringify(runtime)} is not supported; choose one of ${supported.join(', ')} ` +
+      `Runtime ${JSON.stringify(
+        runtime,
+      )} is not supported; choose one of ${supported.join(', ')} ` +
         `(images per runtime are configured under 'baseImages.runtimes')`,
     );
   }
@@ -45,7 +59,9 @@ export class UnmeetableRequirementError extends PolicyError {
     detail: string,
   ) {
     super(
-      `Cannot meet ${requirement}${source ? ` (from ${source})` : ''}: ${detail}. ` +
+      `Cannot meet ${requirement}${
+        source ? ` (from ${source})` : ''
+      }: ${detail}. ` +
         `Configure '${configKey}' in app-config, or change the entity's compliance annotations`,
     );
   }
@@ -64,7 +80,11 @@ export class MissingEntityError extends PolicyError {
   readonly name = 'MissingEntityError';
   constructor(readonly entityRefs: string[]) {
     super(
-      `${entityRefs.join(', ')} ${entityRefs.length > 1 ? 'are' : 'is'} not in the catalog, or you may not read ${entityRefs.length > 1 ? 'them' : 'it'}; pick an existing owner and system`,
+      `${entityRefs.join(', ')} ${
+        entityRefs.length > 1 ? 'are' : 'is'
+      } not in the catalog, or you may not read ${
+        entityRefs.length > 1 ? 'them' : 'it'
+      }; pick an existing owner and system`,
     );
   }
 }

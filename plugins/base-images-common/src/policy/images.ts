@@ -1,4 +1,8 @@
-import { familiarImageReference, ImageReference, parseImageReference } from '../image/imageReference';
+import {
+  familiarImageReference,
+  ImageReference,
+  parseImageReference,
+} from '../image/imageReference';
 import { BaseImagesConfig, Runtime, RUNTIMES } from './types';
 
 /** What an image reference is, as far as the policy is concerned. */
@@ -17,18 +21,29 @@ export interface ImageClassification {
 
 const FIPS_TAG = /(^|[-_.])fips([-_.]|$)/;
 
-function variantOf(hardened: boolean, fips: boolean): ImageClassification['variant'] {
+function variantOf(
+  hardened: boolean,
+  fips: boolean,
+): ImageClassification['variant'] {
   if (!hardened) return 'slim';
   return fips ? 'dhi-fips' : 'dhi';
 }
 
-export function mirrorRepository(config: BaseImagesConfig, runtime: Runtime): string | undefined {
+export function mirrorRepository(
+  config: BaseImagesConfig,
+  runtime: Runtime,
+): string | undefined {
   const mirror = config.dhi.mirror;
-  return mirror ? `${mirror.namespace}/${mirror.repositoryPrefix}${runtime}` : undefined;
+  return mirror
+    ? `${mirror.namespace}/${mirror.repositoryPrefix}${runtime}`
+    : undefined;
 }
 
 /** Classifies an image reference against the configured DHI registry and mirror. */
-export function classifyImage(ref: ImageReference, config: BaseImagesConfig): ImageClassification {
+export function classifyImage(
+  ref: ImageReference,
+  config: BaseImagesConfig,
+): ImageClassification {
   const mirror = config.dhi.mirror;
   const inMirror =
     !!mirror &&
@@ -37,9 +52,13 @@ export function classifyImage(ref: ImageReference, config: BaseImagesConfig): Im
     ref.name.startsWith(mirror.repositoryPrefix);
   const community = ref.registry === config.dhi.registry;
   const hardened = community || inMirror;
-  const baseName = inMirror ? ref.name.slice(mirror!.repositoryPrefix.length) : ref.name;
+  const baseName = inMirror
+    ? ref.name.slice(mirror!.repositoryPrefix.length)
+    : ref.name;
   const fips = hardened && !!ref.tag && FIPS_TAG.test(ref.tag);
-  const runtime = (RUNTIMES as readonly string[]).includes(baseName) ? (baseName as Runtime) : undefined;
+  const runtime = (RUNTIMES as readonly string[]).includes(baseName)
+    ? (baseName as Runtime)
+    : undefined;
   return {
     hardened,
     fips,
@@ -52,6 +71,12 @@ export function classifyImage(ref: ImageReference, config: BaseImagesConfig): Im
 }
 
 /** Builds a familiar image reference string for a repository and tag. */
-export function imageName(registry: string, repository: string, tag: string): string {
-  return familiarImageReference(parseImageReference(`${registry}/${repository}:${tag}`));
+export function imageName(
+  registry: string,
+  repository: string,
+  tag: string,
+): string {
+  return familiarImageReference(
+    parseImageReference(`${registry}/${repository}:${tag}`),
+  );
 }

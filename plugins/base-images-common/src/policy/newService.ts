@@ -20,19 +20,26 @@ export interface NewServiceInput extends SelectImagesInput {
  * the policy. The scaffolder action and the form preview both use this, so
  * they cannot disagree.
  */
-export async function resolveNewService(input: NewServiceInput, load: EntityLoader, config: BaseImagesConfig): Promise<ImageSelection> {
+export async function resolveNewService(
+  input: NewServiceInput,
+  load: EntityLoader,
+  config: BaseImagesConfig,
+): Promise<ImageSelection> {
   const compliance = await collectCompliance(
     {
       ref: TEMPLATE_INPUT_SOURCE,
       namespace: 'default',
-      annotations: input.frameworks?.length ? { [ANNOTATION_COMPLIANCE_FRAMEWORKS]: input.frameworks.join(',') } : undefined,
+      annotations: input.frameworks?.length
+        ? { [ANNOTATION_COMPLIANCE_FRAMEWORKS]: input.frameworks.join(',') }
+        : undefined,
       owner: input.owner || undefined,
       system: input.system || undefined,
     },
     load,
     config,
   );
-  if (compliance.missing.length > 0) throw new MissingEntityError(compliance.missing);
+  if (compliance.missing.length > 0)
+    throw new MissingEntityError(compliance.missing);
   const selection = selectImages(input, compliance, config);
   return { ...selection, reasons: [...compliance.notes, ...selection.reasons] };
 }

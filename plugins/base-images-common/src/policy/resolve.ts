@@ -40,7 +40,12 @@ const IMPLIES: Record<Capability, Capability[]> = {
 
 function describe(requirement: Requirement): string {
   const [kind, id] = requirement.because.split(':');
-  const what = { framework: `framework ${id}`, support: 'extended support', situation: `situation ${id}` }[kind] ?? requirement.because;
+  const what =
+    {
+      framework: `framework ${id}`,
+      support: 'extended support',
+      situation: `situation ${id}`,
+    }[kind] ?? requirement.because;
   return `${what}${requirement.source ? ` (from ${requirement.source})` : ''}`;
 }
 
@@ -57,17 +62,29 @@ export function requirementsFor(
   const requirements: Requirement[] = [];
   const add = (capability: Capability, because: string, source?: string) => {
     for (const c of [capability, ...IMPLIES[capability]]) {
-      if (!requirements.some(r => r.capability === c)) requirements.push({ capability: c, because, source });
+      if (!requirements.some(r => r.capability === c))
+        requirements.push({ capability: c, because, source });
     }
   };
   for (const framework of compliance.frameworks) {
     const policy = config.frameworks.find(f => f.id === framework.id);
     if (!policy) {
-      throw new UnknownFrameworkError(framework.id, framework.source, config.frameworks.map(f => f.id));
+      throw new UnknownFrameworkError(
+        framework.id,
+        framework.source,
+        config.frameworks.map(f => f.id),
+      );
     }
-    policy.requires.forEach(c => add(c, `framework:${framework.id}`, framework.source));
+    policy.requires.forEach(c =>
+      add(c, `framework:${framework.id}`, framework.source),
+    );
   }
-  if (compliance.extendedSupport) add('extended-support', 'support:extended', compliance.extendedSupport.source);
+  if (compliance.extendedSupport)
+    add(
+      'extended-support',
+      'support:extended',
+      compliance.extendedSupport.source,
+    );
   config.situations[situation].forEach(c => add(c, `situation:${situation}`));
   return requirements;
 }
@@ -81,26 +98,54 @@ export interface SelectImagesInput {
 
 function checkInput(input: SelectImagesInput, config: BaseImagesConfig) {
   if (!(RUNTIMES as readonly string[]).includes(input.runtime)) {
-    throw new UnsupportedRuntimeError(String(input.runtime).slice(0, 80), RUNTIMES);
+    throw new UnsupportedRuntimeError(
+      String(input.runtime).slice(0, 80),
+      RUNTIMES,
+    );
   }
   const runtime = input.runtime as Runtime;
-  const version = input.version?.trim() || config.runtimes[runtime].defaultVersion;
+  const version =
+    input.version?.trim() || config.runtimes[runtime].defaultVersion;
   if (!VERSION.test(version)) {
-    throw new InvalidPolicyInputError('version', `${JSON.stringify(version.slice(0, 40))} is not a version like ${config.runtimes[runtime].defaultVersion}`);
+    throw new InvalidPolicyInputError(
+      'version',
+      `${JSON.stringify(version.slice(0, 40))} is not a version like ${
+        config.runtimes[runtime].defaultVersion
+      }`,
+    );
   }
   const flavor = input.flavor?.trim() || config.defaultFlavor;
   if (!(FLAVORS as readonly string[]).includes(flavor)) {
-    throw new InvalidPolicyInputError('flavor', `${JSON.stringify(flavor.slice(0, 40))} is not one of ${FLAVORS.join(', ')}`);
+    throw new InvalidPolicyInputError(
+      'flavor',
+      `${JSON.stringify(flavor.slice(0, 40))} is not one of ${FLAVORS.join(
+        ', ',
+      )}`,
+    );
   }
   const situation = input.situation?.trim() || 'production';
   if (!(SITUATIONS as readonly string[]).includes(situation)) {
-    throw new InvalidPolicyInputError('situation', `${JSON.stringify(situation.slice(0, 40))} is not one of ${SITUATIONS.join(', ')}`);
+    throw new InvalidPolicyInputError(
+      'situation',
+      `${JSON.stringify(
+        situation.slice(0, 40),
+      )} is not one of ${SITUATIONS.join(', ')}`,
+    );
   }
-  return { runtime, version, flavor: flavor as Flavor, situation: situation as Situation };
+  return {
+    runtime,
+    version,
+    flavor: flavor as Flavor,
+    situation: situation as Situation,
+  };
 }
 
 function slimImage(runtime: Runtime, version: string, flavor: Flavor): string {
-  return imageName(DOCKER_HUB, `library/${runtime}`, `${version}-${flavor === 'alpine' ? 'alpine' : 'slim'}`);
+  return imageName(
+    DOCKER_HUB,
+    `library/${runtime}`,
+    `${version}-${flavor === 'alpine' ? 'alpine' : 'slim'}`,
+  );
 }
 
 /**
@@ -120,14 +165,22 @@ export function selectImages(
   for (const framework of compliance.frameworks) {
     const policy = config.frameworks.find(f => f.id === framework.id)!;
     reasons.push(
-      `${framework.id} (from ${framework.source}) requires ${policy.requires.length ? policy.requires.map(c => CAPABILITY_WORDS[c]).join(' + ') : 'nothing beyond the default'}`,
+      `${framework.id} (from ${framework.source}) requires ${
+        policy.requires.length
+          ? policy.requires.map(c => CAPABILITY_WORDS[c]).join(' + ')
+          : 'nothing beyond the default'
+      }`,
     );
   }
   if (compliance.extendedSupport) {
-    reasons.push(`extended support (from ${compliance.extendedSupport.source}) requires ${CAPABILITY_WORDS['extended-support']}`);
+    reasons.push(
+      `extended support (from ${compliance.extendedSupport.source}) requires ${CAPABILITY_WORDS['extended-support']}`,
+    );
   }
   for (const missing of compliance.missing) {
-    reasons.push(`${missing} is not in the catalog; its compliance annotations could not be read`);
+    reasons.push(
+      `${missing} is not in the catalog; its compliance annotations could not be read`,
+    );
   }
 
   const hardened = needs('hardened');
@@ -139,26 +192,47 @@ export function selectImages(
         : `${situation} with no compliance framework: the standard ${image} image avoids registry auth friction`,
     );
     return {
-      runtime, version, flavor,
-      runtimeImage: image, builderImage: image, debugImage: image,
-      variant: 'slim', shellless: false, authRequired: false, loginRegistries: [],
-      requirements, frameworks: compliance.frameworks, reasons,
+      runtime,
+      version,
+      flavor,
+      runtimeImage: image,
+      builderImage: image,
+      debugImage: image,
+      variant: 'slim',
+      shellless: false,
+      authRequired: false,
+      loginRegistries: [],
+      requirements,
+      frameworks: compliance.frameworks,
+      reasons,
     };
   }
   if (situation === 'prototype' || situation === 'open-source') {
-    reasons.push(`${situation} does not relax compliance: ${describe(hardened)} still applies`);
+    reasons.push(
+      `${situation} does not relax compliance: ${describe(
+        hardened,
+      )} still applies`,
+    );
   }
 
   const enterprise = needs('enterprise');
   const els = needs('extended-support');
   const mirror = config.dhi.mirror;
   if (enterprise && !mirror) {
-    throw new UnmeetableRequirementError(describe(enterprise), enterprise.source, 'baseImages.dhi.mirror.namespace',
-      `${CAPABILITY_WORDS.enterprise} images come from the organisation's mirror namespace on Docker Hub, and none is configured`);
+    throw new UnmeetableRequirementError(
+      describe(enterprise),
+      enterprise.source,
+      'baseImages.dhi.mirror.namespace',
+      `${CAPABILITY_WORDS.enterprise} images come from the organisation's mirror namespace on Docker Hub, and none is configured`,
+    );
   }
   if (els && !mirror?.extendedSupport) {
-    throw new UnmeetableRequirementError(describe(els), els.source, 'baseImages.dhi.mirror.extendedSupport',
-      `${CAPABILITY_WORDS['extended-support']} needs a DHI Enterprise mirror whose subscription includes ELS`);
+    throw new UnmeetableRequirementError(
+      describe(els),
+      els.source,
+      'baseImages.dhi.mirror.extendedSupport',
+      `${CAPABILITY_WORDS['extended-support']} needs a DHI Enterprise mirror whose subscription includes ELS`,
+    );
   }
   const useMirror = !!mirror && (!!enterprise || mirror.useForAll);
   const registry = useMirror ? mirror!.registry : config.dhi.registry;
@@ -168,39 +242,62 @@ export function selectImages(
 
   const fips = needs('fips');
   const alpinePart = flavor === 'alpine' ? '-alpine[0-9.]*' : '';
-  const pattern = new RegExp(`^${escape(version)}${alpinePart}${fips ? '-fips' : ''}$`);
+  const pattern = new RegExp(
+    `^${escape(version)}${alpinePart}${fips ? '-fips' : ''}$`,
+  );
   const tag = tags.find(t => pattern.test(t));
   if (!tag) {
     const blamed = fips ?? hardened;
-    const wanted = `${version}${flavor === 'alpine' ? '-alpine' : ''}${fips ? '-fips' : ''}`;
-    throw new UnmeetableRequirementError(describe(blamed), blamed.source, tagsKey,
-      `${CAPABILITY_WORDS[blamed.capability]} for ${runtime} ${version}${flavor === 'alpine' ? ' (alpine)' : ''} needs a '${wanted}' tag, ` +
-        `and the configured tags are ${tags.join(', ') || 'empty'}`);
+    const wanted = `${version}${flavor === 'alpine' ? '-alpine' : ''}${
+      fips ? '-fips' : ''
+    }`;
+    throw new UnmeetableRequirementError(
+      describe(blamed),
+      blamed.source,
+      tagsKey,
+      `${CAPABILITY_WORDS[blamed.capability]} for ${runtime} ${version}${
+        flavor === 'alpine' ? ' (alpine)' : ''
+      } needs a '${wanted}' tag, ` +
+        `and the configured tags are ${tags.join(', ') || 'empty'}`,
+    );
   }
   const runtimeImage = imageName(registry, repository, tag);
 
   // Alpine runtimes need an Alpine (musl) build stage, so only the exact `-dev` tag will do there.
-  const devCandidates = flavor === 'alpine' ? [`${tag}-dev`] : [`${tag}-dev`, `${version}-dev`];
+  const devCandidates =
+    flavor === 'alpine' ? [`${tag}-dev`] : [`${tag}-dev`, `${version}-dev`];
   const devTag = devCandidates.find(t => tags.includes(t));
   let builderImage: string;
   if (devTag) {
     builderImage = imageName(registry, repository, devTag);
     if (devTag !== `${tag}-dev`) {
-      reasons.push(`builds on ${builderImage}: there is no '${tag}-dev' tag in ${tagsKey}; only the runtime stage needs ${fips ? 'FIPS' : 'the exact variant'}`);
+      reasons.push(
+        `builds on ${builderImage}: there is no '${tag}-dev' tag in ${tagsKey}; only the runtime stage needs ${
+          fips ? 'FIPS' : 'the exact variant'
+        }`,
+      );
     }
   } else {
     builderImage = slimImage(runtime, version, flavor);
-    reasons.push(`builds on ${builderImage}: ${tagsKey} has no '-dev' tag for ${version}; add one to build on DHI`);
+    reasons.push(
+      `builds on ${builderImage}: ${tagsKey} has no '-dev' tag for ${version}; add one to build on DHI`,
+    );
   }
 
   const edition = useMirror ? 'enterprise' : 'community';
   reasons.push(
-    `${runtimeImage} is ${fips ? 'the FIPS-enabled' : 'the'} Docker Hardened Image${useMirror ? ` from the ${mirror!.namespace} Enterprise mirror` : ''}: distroless, no shell, runs as nonroot`,
+    `${runtimeImage} is ${
+      fips ? 'the FIPS-enabled' : 'the'
+    } Docker Hardened Image${
+      useMirror ? ` from the ${mirror!.namespace} Enterprise mirror` : ''
+    }: distroless, no shell, runs as nonroot`,
   );
   reasons.push(`pulling from ${registry} needs 'docker login ${registry}'`);
 
   return {
-    runtime, version, flavor,
+    runtime,
+    version,
+    flavor,
     runtimeImage,
     builderImage,
     debugImage: builderImage,

@@ -18,10 +18,17 @@ export function entity(
   };
 }
 
-export function loaderFor(entities: Entity[]): EntityLoader & { calls: string[] } {
+export function loaderFor(
+  entities: Entity[],
+): EntityLoader & { calls: string[] } {
   const calls: string[] = [];
   const byRef = new Map(
-    entities.map(e => [`${e.kind.toLowerCase()}:${e.metadata.namespace ?? 'default'}/${e.metadata.name}`, e]),
+    entities.map(e => [
+      `${e.kind.toLowerCase()}:${e.metadata.namespace ?? 'default'}/${
+        e.metadata.name
+      }`,
+      e,
+    ]),
   );
   const load = async (ref: string) => {
     calls.push(ref);

@@ -14,7 +14,12 @@ export type Flavor = (typeof FLAVORS)[number];
  * - `enterprise`: DHI Enterprise, pulled from the organisation's mirror namespace
  * - `extended-support`: DHI ELS, which comes with DHI Enterprise
  */
-export const CAPABILITIES = ['hardened', 'fips', 'enterprise', 'extended-support'] as const;
+export const CAPABILITIES = [
+  'hardened',
+  'fips',
+  'enterprise',
+  'extended-support',
+] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 
 /** How a base image is classified: standard slim, DHI, or DHI with FIPS. */
@@ -24,7 +29,12 @@ export type Variant = 'slim' | 'dhi' | 'dhi-fips';
 export type DhiEdition = 'community' | 'enterprise';
 
 /** Why a service is being built, from the seed's "when to use DHI" table. */
-export const SITUATIONS = ['production', 'prototype', 'open-source', 'security-sensitive'] as const;
+export const SITUATIONS = [
+  'production',
+  'prototype',
+  'open-source',
+  'security-sensitive',
+] as const;
 export type Situation = (typeof SITUATIONS)[number];
 
 export interface FrameworkPolicy {

@@ -2,7 +2,15 @@ import { ImageReference } from '../image/imageReference';
 import { PolicyError } from './errors';
 import { classifyImage } from './images';
 import { requirementsFor, selectImages } from './resolve';
-import { BaseImagesConfig, Capability, EffectiveCompliance, EffectiveFramework, Runtime, Situation, Variant } from './types';
+import {
+  BaseImagesConfig,
+  Capability,
+  EffectiveCompliance,
+  EffectiveFramework,
+  Runtime,
+  Situation,
+  Variant,
+} from './types';
 
 export interface PolicyVerdict {
   frameworks: EffectiveFramework[];
@@ -17,7 +25,10 @@ export interface PolicyVerdict {
   error?: string;
 }
 
-const HAS: Record<Capability, (c: ReturnType<typeof classifyImage>) => boolean> = {
+const HAS: Record<
+  Capability,
+  (c: ReturnType<typeof classifyImage>) => boolean
+> = {
   hardened: c => c.hardened,
   fips: c => c.fips,
   enterprise: c => c.enterprise,
@@ -45,14 +56,21 @@ export function evaluateImage(
 ): PolicyVerdict {
   const classification = classifyImage(image, config);
   const runtime = options.runtime ?? classification.runtime;
-  const verdict: PolicyVerdict = { frameworks: compliance.frameworks, compliant: false, violations: [], reasons: [] };
+  const verdict: PolicyVerdict = {
+    frameworks: compliance.frameworks,
+    compliant: false,
+    violations: [],
+    reasons: [],
+  };
   try {
     const requirements = requirementsFor(compliance, config, options.situation);
     for (const requirement of requirements) {
       if (!HAS[requirement.capability](classification)) {
         const [kind, id] = requirement.because.split(':');
         verdict.violations.push(
-          `${kind === 'framework' ? id : requirement.because}${requirement.source ? ` (from ${requirement.source})` : ''} requires ${NEED_WORDS[requirement.capability]}`,
+          `${kind === 'framework' ? id : requirement.because}${
+            requirement.source ? ` (from ${requirement.source})` : ''
+          } requires ${NEED_WORDS[requirement.capability]}`,
         );
       }
     }
@@ -63,13 +81,19 @@ export function evaluateImage(
     return verdict;
   }
   if (!runtime) {
-    verdict.reasons.push(`the runtime of ${image.repository} is unknown; set the 'base-image/runtime' annotation to name the required image`);
+    verdict.reasons.push(
+      `the runtime of ${image.repository} is unknown; set the 'base-image/runtime' annotation to name the required image`,
+    );
     return verdict;
   }
   // Prefer the image's own version; fall back to the default when the policy has no image for it.
   for (const version of [classification.version, undefined]) {
     try {
-      const selection = selectImages({ runtime, version, situation: options.situation }, compliance, config);
+      const selection = selectImages(
+        { runtime, version, situation: options.situation },
+        compliance,
+        config,
+      );
       verdict.required = selection.runtimeImage;
       verdict.requiredVariant = selection.variant;
       verdict.reasons = selection.reasons;

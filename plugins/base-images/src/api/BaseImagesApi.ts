@@ -10,10 +10,14 @@ import {
 /** Client of the base-images backend (`/api/base-images`). */
 export interface BaseImagesApi {
   getEntityStatus(entity: CompoundEntityRef): Promise<BaseImageStatusResponse>;
-  refreshEntityStatus(entity: CompoundEntityRef): Promise<BaseImageStatusResponse>;
+  refreshEntityStatus(
+    entity: CompoundEntityRef,
+  ): Promise<BaseImageStatusResponse>;
   getOverview(): Promise<OverviewResponse>;
   /** The images base-images:resolve would choose for a new service. */
   preview(input: NewServiceInput): Promise<ImageSelection>;
 }
 
-export const baseImagesApiRef = createApiRef<BaseImagesApi>({ id: 'plugin.base-images.service' });
+export const baseImagesApiRef = createApiRef<BaseImagesApi>({
+  id: 'plugin.base-images.service',
+});

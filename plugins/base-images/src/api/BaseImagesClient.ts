@@ -10,17 +10,27 @@ import {
 import { BaseImagesApi } from './BaseImagesApi';
 
 export class BaseImagesClient implements BaseImagesApi {
-  constructor(private readonly options: { discoveryApi: DiscoveryApi; fetchApi: FetchApi }) {}
+  constructor(
+    private readonly options: {
+      discoveryApi: DiscoveryApi;
+      fetchApi: FetchApi;
+    },
+  ) {}
 
   private async call<T>(path: string, init?: RequestInit): Promise<T> {
     const baseUrl = await this.options.discoveryApi.getBaseUrl('base-images');
-    const response = await this.options.fetchApi.fetch(`${baseUrl}${path}`, init);
+    const response = await this.options.fetchApi.fetch(
+      `${baseUrl}${path}`,
+      init,
+    );
     if (!response.ok) throw await ResponseError.fromResponse(response);
     return (await response.json()) as T;
   }
 
   private entityPath({ kind, namespace, name }: CompoundEntityRef) {
-    return `/entities/${encodeURIComponent(kind.toLowerCase())}/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}`;
+    return `/entities/${encodeURIComponent(
+      kind.toLowerCase(),
+    )}/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}`;
   }
 
   getEntityStatus(entity: CompoundEntityRef) {
@@ -28,7 +38,10 @@ export class BaseImagesClient implements BaseImagesApi {
   }
 
   refreshEntityStatus(entity: CompoundEntityRef) {
-    return this.call<BaseImageStatusResponse>(`${this.entityPath(entity)}/refresh`, { method: 'POST' });
+    return this.call<BaseImageStatusResponse>(
+      `${this.entityPath(entity)}/refresh`,
+      { method: 'POST' },
+    );
   }
 
   getOverview() {

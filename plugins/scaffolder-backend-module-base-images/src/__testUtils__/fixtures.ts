@@ -9,15 +9,27 @@ import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-
 import { JsonObject } from '@backstage/types';
 
 /** The repository's templates folder, where the real skeletons live. */
-export const TEMPLATES_DIR = resolvePackagePath('@internal/backstage-plugin-scaffolder-backend-module-base-images', '../../templates');
+export const TEMPLATES_DIR = resolvePackagePath(
+  '@internal/backstage-plugin-scaffolder-backend-module-base-images',
+  '../../templates',
+);
 
 export const templateBaseUrl = (runtime: 'python' | 'node') =>
   `file://${path.join(TEMPLATES_DIR, `${runtime}-service`, 'template.yaml')}`;
 
-const annotated = (kind: string, name: string, spec: Record<string, string>, frameworks?: string): Entity => ({
+const annotated = (
+  kind: string,
+  name: string,
+  spec: Record<string, string>,
+  frameworks?: string,
+): Entity => ({
   apiVersion: 'backstage.io/v1alpha1',
   kind,
-  metadata: { name, namespace: 'default', annotations: frameworks ? { 'compliance/frameworks': frameworks } : {} },
+  metadata: {
+    name,
+    namespace: 'default',
+    annotations: frameworks ? { 'compliance/frameworks': frameworks } : {},
+  },
   spec,
 });
 
@@ -37,7 +49,11 @@ export const catalogEntities: Entity[] = [
 
 export const baseImagesConfig = (mirror = true) =>
   readBaseImagesConfig(
-    new ConfigReader({ baseImages: mirror ? { dhi: { mirror: { namespace: 'acme', extendedSupport: true } } } : {} }),
+    new ConfigReader({
+      baseImages: mirror
+        ? { dhi: { mirror: { namespace: 'acme', extendedSupport: true } } }
+        : {},
+    }),
   );
 
 /**
@@ -59,7 +75,9 @@ export function mockContext<T extends JsonObject>(options: {
   let temporaries = 0;
   return Object.assign(ctx as any, {
     isDryRun: options.isDryRun ?? false,
-    createTemporaryDirectory: async () => tempRoot.resolve(`tmp-${temporaries++}`),
-    outputs: () => Object.fromEntries((ctx.output as unknown as jest.Mock).mock.calls),
+    createTemporaryDirectory: async () =>
+      tempRoot.resolve(`tmp-${temporaries++}`),
+    outputs: () =>
+      Object.fromEntries((ctx.output as unknown as jest.Mock).mock.calls),
   }) as ActionContext<T, any> & { outputs(): Record<string, any> };
 }

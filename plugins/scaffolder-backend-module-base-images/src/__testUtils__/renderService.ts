@@ -4,7 +4,12 @@ import { ScmIntegrations } from '@backstage/integration';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { createRenderServiceAction } from '../actions/render';
 import { createResolveBaseImagesAction } from '../actions/resolve';
-import { baseImagesConfig, catalogEntities, mockContext, templateBaseUrl } from './fixtures';
+import {
+  baseImagesConfig,
+  catalogEntities,
+  mockContext,
+  templateBaseUrl,
+} from './fixtures';
 
 export type Runtime = 'python' | 'node';
 
@@ -24,7 +29,14 @@ export async function resolveAndRender(options: {
     config,
     publish: { target: 'local', localDirectory: '/nonexistent' },
   });
-  const resolveCtx = mockContext({ input: { runtime: options.runtime, system: options.system, owner: 'group:default/web-team', flavor: options.flavor } as any });
+  const resolveCtx = mockContext({
+    input: {
+      runtime: options.runtime,
+      system: options.system,
+      owner: 'group:default/web-team',
+      flavor: options.flavor,
+    } as any,
+  });
   await resolve.handler(resolveCtx);
   const resolved = resolveCtx.outputs();
 
@@ -35,7 +47,10 @@ export async function resolveAndRender(options: {
   });
   const renderCtx = mockContext({
     workspacePath: options.workspacePath,
-    templateInfo: { baseUrl: templateBaseUrl(options.runtime), entityRef: `template:default/${options.runtime}-service` },
+    templateInfo: {
+      baseUrl: templateBaseUrl(options.runtime),
+      entityRef: `template:default/${options.runtime}-service`,
+    },
     input: {
       runtime: options.runtime,
       name: options.name ?? 'demo-svc',

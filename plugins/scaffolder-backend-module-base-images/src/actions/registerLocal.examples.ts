@@ -10,7 +10,9 @@ export const examples: TemplateExample[] = [
           id: 'register',
           action: 'base-images:register-local',
           name: 'Register',
-          input: { catalogInfoPath: '${{ steps.publish.output.catalogInfoPath }}' },
+          input: {
+            catalogInfoPath: '${{ steps.publish.output.catalogInfoPath }}',
+          },
         },
       ],
     }),

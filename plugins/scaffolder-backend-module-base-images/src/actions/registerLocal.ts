@@ -3,7 +3,10 @@ import path from 'node:path';
 import { resolveSafeChildPath } from '@backstage/backend-plugin-api';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import { InputError, NotFoundError } from '@backstage/errors';
-import { CatalogService, locationSpecToMetadataName } from '@backstage/plugin-catalog-node';
+import {
+  CatalogService,
+  locationSpecToMetadataName,
+} from '@backstage/plugin-catalog-node';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { minimatch } from 'minimatch';
 import yaml from 'yaml';
@@ -31,12 +34,18 @@ export function createRegisterLocalAction(options: {
   const timeoutMs = options.timeoutMs ?? INGESTION_TIMEOUT_MS;
   return createTemplateAction({
     id: 'base-images:register-local',
-    description: 'Brings a repository from the local publish directory into the catalog through the configured file location',
+    description:
+      'Brings a repository from the local publish directory into the catalog through the configured file location',
     examples,
     supportsDryRun: true,
     schema: {
       input: {
-        catalogInfoPath: z => z.string().describe('catalog-info.yaml path output by base-images:publish-local'),
+        catalogInfoPath: z =>
+          z
+            .string()
+            .describe(
+              'catalog-info.yaml path output by base-images:publish-local',
+            ),
       },
       output: {
         entityRef: z => z.string(),
@@ -45,26 +54,50 @@ export function createRegisterLocalAction(options: {
     async handler(ctx) {
       let target: string;
       try {
-        target = resolveSafeChildPath(publish.localDirectory, ctx.input.catalogInfoPath);
+        target = resolveSafeChildPath(
+          publish.localDirectory,
+          ctx.input.catalogInfoPath,
+        );
       } catch {
-        throw new InputError(`catalogInfoPath ${JSON.stringify(String(ctx.input.catalogInfoPath).slice(0, 200))} is outside ${publish.localDirectory}`);
+        throw new InputError(
+          `catalogInfoPath ${JSON.stringify(
+            String(ctx.input.catalogInfoPath).slice(0, 200),
+          )} is outside ${publish.localDirectory}`,
+        );
       }
-      const suggestion = `add a catalog location to app-config: catalog.locations: [{ type: file, target: ${path.join(publish.localDirectory, '*', 'catalog-info.yaml')} }]`;
-      const pattern = fileLocations.find(candidate => minimatch(target, candidate));
+      const suggestion = `add a catalog location to app-config: catalog.locations: [{ type: file, target: ${path.join(
+        publish.localDirectory,
+        '*',
+        'catalog-info.yaml',
+      )} }]`;
+      const pattern = fileLocations.find(candidate =>
+        minimatch(target, candidate),
+      );
       if (!pattern) {
-        throw new InputError(`No catalog location reads ${target}; ${suggestion}`);
+        throw new InputError(
+          `No catalog location reads ${target}; ${suggestion}`,
+        );
       }
       // The catalog names the entity of a configured location after its type and target.
-      const locationRef = `location:default/${locationSpecToMetadataName({ type: 'file', target: pattern })}`;
+      const locationRef = `location:default/${locationSpecToMetadataName({
+        type: 'file',
+        target: pattern,
+      })}`;
       if (ctx.isDryRun) {
-        ctx.logger.info(`Dry run: would refresh ${locationRef} to read ${target}`);
+        ctx.logger.info(
+          `Dry run: would refresh ${locationRef} to read ${target}`,
+        );
         ctx.output('entityRef', 'component:default/dry-run');
         return;
       }
 
-      const documents = yaml.parseAllDocuments(await fs.readFile(target, 'utf8')).map(d => d.toJS() as Entity);
-      const entity = documents.find(d => d?.kind === 'Component') ?? documents[0];
-      if (!entity?.kind || !entity.metadata?.name) throw new InputError(`${target} holds no catalog entity`);
+      const documents = yaml
+        .parseAllDocuments(await fs.readFile(target, 'utf8'))
+        .map(d => d.toJS() as Entity);
+      const entity =
+        documents.find(d => d?.kind === 'Component') ?? documents[0];
+      if (!entity?.kind || !entity.metadata?.name)
+        throw new InputError(`${target} holds no catalog entity`);
       const entityRef = stringifyEntityRef(entity);
 
       const credentials = await ctx.getInitiatorCredentials();
@@ -72,7 +105,11 @@ export function createRegisterLocalAction(options: {
       const deadline = Date.now() + timeoutMs;
       while (!(await catalog.getEntityByRef(entityRef, { credentials }))) {
         if (Date.now() > deadline) {
-          throw new NotFoundError(`${entityRef} did not appear in the catalog within ${timeoutMs / 1000}s; check the catalog's processing errors for ${target}`);
+          throw new NotFoundError(
+            `${entityRef} did not appear in the catalog within ${
+              timeoutMs / 1000
+            }s; check the catalog's processing errors for ${target}`,
+          );
         }
         await new Promise(resolve => setTimeout(resolve, 500));
       }

@@ -3,7 +3,8 @@ import yaml from 'yaml';
 
 export const examples: TemplateExample[] = [
   {
-    description: 'Render the skeleton next to the template on the images chosen by base-images:resolve',
+    description:
+      'Render the skeleton next to the template on the images chosen by base-images:resolve',
     example: yaml.stringify({
       steps: [
         {

@@ -1,9 +1,15 @@
 import path from 'node:path';
 import fs from 'node:fs/promises';
-import { resolveSafeChildPath, UrlReaderService } from '@backstage/backend-plugin-api';
+import {
+  resolveSafeChildPath,
+  UrlReaderService,
+} from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
 import { ScmIntegrations } from '@backstage/integration';
-import { createTemplateAction, fetchContents } from '@backstage/plugin-scaffolder-node';
+import {
+  createTemplateAction,
+  fetchContents,
+} from '@backstage/plugin-scaffolder-node';
 import {
   BaseImagesConfig,
   classifyImage,
@@ -14,8 +20,13 @@ import {
 import { checkDockerfile } from '../render/checkDockerfile';
 import { renderSkeleton } from '../render/renderSkeleton';
 import { examples } from './render.examples';
-import { checkDescription, checkServiceName, MAX_DESCRIPTION_LENGTH, SERVICE_NAME, SERVICE_NAME_RULE } from './inputRules';
-
+import {
+  checkDescription,
+  checkServiceName,
+  MAX_DESCRIPTION_LENGTH,
+  SERVICE_NAME,
+  SERVICE_NAME_RULE,
+} from './inputRules';
 
 /**
  * Refuses images the policy could not have produced: the runtime image must
@@ -23,7 +34,12 @@ import { checkDescription, checkServiceName, MAX_DESCRIPTION_LENGTH, SERVICE_NAM
  * a configured hardened image of the same runtime.
  */
 function checkImages(
-  images: { runtimeImage: string; builderImage: string; debugImage: string; variant: string },
+  images: {
+    runtimeImage: string;
+    builderImage: string;
+    debugImage: string;
+    variant: string;
+  },
   runtime: string,
   config: BaseImagesConfig,
 ) {
@@ -33,18 +49,30 @@ function checkImages(
     try {
       parsed = parseImageReference(ref);
     } catch (error) {
-      if (error instanceof InvalidImageReferenceError) throw new InputError(`images.${key}: ${error.message}`);
+      if (error instanceof InvalidImageReferenceError)
+        throw new InputError(`images.${key}: ${error.message}`);
       throw error;
     }
     const classification = classifyImage(parsed, config);
-    const standard = parsed.registry === 'docker.io' && parsed.repository === `library/${runtime}`;
-    if (!standard && !(classification.hardened && classification.runtime === runtime)) {
+    const standard =
+      parsed.registry === 'docker.io' &&
+      parsed.repository === `library/${runtime}`;
+    if (
+      !standard &&
+      !(classification.hardened && classification.runtime === runtime)
+    ) {
       throw new InputError(
-        `images.${key} ${JSON.stringify(ref)} is neither the standard ${runtime} image nor a configured hardened ${runtime} image; pass the outputs of base-images:resolve`,
+        `images.${key} ${JSON.stringify(
+          ref,
+        )} is neither the standard ${runtime} image nor a configured hardened ${runtime} image; pass the outputs of base-images:resolve`,
       );
     }
     if (key === 'runtimeImage' && classification.variant !== images.variant) {
-      throw new InputError(`images.runtimeImage ${JSON.stringify(ref)} is ${classification.variant}, not the ${images.variant} variant that was resolved`);
+      throw new InputError(
+        `images.runtimeImage ${JSON.stringify(ref)} is ${
+          classification.variant
+        }, not the ${images.variant} variant that was resolved`,
+      );
     }
   }
 }
@@ -68,30 +96,66 @@ export function createRenderServiceAction(options: {
     schema: {
       input: {
         runtime: z => z.enum(RUNTIMES),
-        name: z => z.string().regex(SERVICE_NAME, SERVICE_NAME_RULE).describe('Service name'),
-        description: z => z.string().max(MAX_DESCRIPTION_LENGTH).optional().describe('Service description (data, never template source); default empty'),
+        name: z =>
+          z
+            .string()
+            .regex(SERVICE_NAME, SERVICE_NAME_RULE)
+            .describe('Service name'),
+        description: z =>
+          z
+            .string()
+            .max(MAX_DESCRIPTION_LENGTH)
+            .optional()
+            .describe(
+              'Service description (data, never template source); default empty',
+            ),
         owner: z => z.string().min(1).max(300).describe('Owner entity ref'),
-        system: z => z.string().max(300).optional().describe('System entity ref'),
-        lifecycle: z => z.string().regex(/^[a-z][a-z0-9-]{0,31}$/).optional(),
+        system: z =>
+          z.string().max(300).optional().describe('System entity ref'),
+        lifecycle: z =>
+          z
+            .string()
+            .regex(/^[a-z][a-z0-9-]{0,31}$/)
+            .optional(),
         port: z => z.number().int().min(1024).max(65535).optional(),
-        skeleton: z => z.string().optional().describe('Skeleton location, relative to the template'),
-        targetPath: z => z.string().optional().describe('Directory inside the workspace to render into'),
-        images: z => z.object({
-          runtimeImage: z.string(),
-          builderImage: z.string(),
-          debugImage: z.string(),
-          variant: z.enum(['slim', 'dhi', 'dhi-fips']),
-        }).describe('runtimeImage, builderImage, debugImage and variant from base-images:resolve'),
+        skeleton: z =>
+          z
+            .string()
+            .optional()
+            .describe('Skeleton location, relative to the template'),
+        targetPath: z =>
+          z
+            .string()
+            .optional()
+            .describe('Directory inside the workspace to render into'),
+        images: z =>
+          z
+            .object({
+              runtimeImage: z.string(),
+              builderImage: z.string(),
+              debugImage: z.string(),
+              variant: z.enum(['slim', 'dhi', 'dhi-fips']),
+            })
+            .describe(
+              'runtimeImage, builderImage, debugImage and variant from base-images:resolve',
+            ),
         version: z => z.string().regex(/^\d+(\.\d+){0,2}$/),
         shellless: z => z.boolean(),
         authRequired: z => z.boolean(),
         loginRegistries: z => z.array(z.string()).optional(),
-        frameworks: z => z.array(z.object({ id: z.string(), source: z.string() })).optional(),
+        frameworks: z =>
+          z.array(z.object({ id: z.string(), source: z.string() })).optional(),
         reasons: z => z.array(z.string()).optional(),
       },
       output: {
-        files: z => z.array(z.string()).describe('Rendered files, relative to targetPath'),
-        dockerfile: z => z.string().describe('Path of the checked Dockerfile in the workspace'),
+        files: z =>
+          z
+            .array(z.string())
+            .describe('Rendered files, relative to targetPath'),
+        dockerfile: z =>
+          z
+            .string()
+            .describe('Path of the checked Dockerfile in the workspace'),
       },
     },
     async handler(ctx) {
@@ -107,7 +171,10 @@ export function createRenderServiceAction(options: {
         frameworks: ctx.input.frameworks ?? [],
         reasons: ctx.input.reasons ?? [],
       };
-      const targetDir = resolveSafeChildPath(ctx.workspacePath, input.targetPath);
+      const targetDir = resolveSafeChildPath(
+        ctx.workspacePath,
+        input.targetPath,
+      );
       checkImages(input.images, input.runtime, config);
 
       const skeletonDir = await ctx.createTemporaryDirectory();
@@ -143,15 +210,24 @@ export function createRenderServiceAction(options: {
         },
       });
       if (!files.includes('Dockerfile')) {
-        throw new InputError(`The skeleton at ${input.skeleton} has no Dockerfile at its root`);
+        throw new InputError(
+          `The skeleton at ${input.skeleton} has no Dockerfile at its root`,
+        );
       }
 
       const dockerfilePath = path.join(targetDir, 'Dockerfile');
-      const violations = checkDockerfile(await fs.readFile(dockerfilePath, 'utf8'), {
-        allowedImages: [input.images.runtimeImage, input.images.builderImage, input.images.debugImage],
-        runtimeImage: input.images.runtimeImage,
-        shellless: input.shellless,
-      });
+      const violations = checkDockerfile(
+        await fs.readFile(dockerfilePath, 'utf8'),
+        {
+          allowedImages: [
+            input.images.runtimeImage,
+            input.images.builderImage,
+            input.images.debugImage,
+          ],
+          runtimeImage: input.images.runtimeImage,
+          shellless: input.shellless,
+        },
+      );
       if (violations.length > 0) {
         throw new InputError(
           `The generated Dockerfile breaks the base-image rules:\n${violations
@@ -159,9 +235,14 @@ export function createRenderServiceAction(options: {
             .join('\n')}`,
         );
       }
-      ctx.logger.info(`Rendered ${files.length} files; Dockerfile passes the base-image rules`);
+      ctx.logger.info(
+        `Rendered ${files.length} files; Dockerfile passes the base-image rules`,
+      );
       ctx.output('files', files);
-      ctx.output('dockerfile', path.relative(ctx.workspacePath, dockerfilePath) || 'Dockerfile');
+      ctx.output(
+        'dockerfile',
+        path.relative(ctx.workspacePath, dockerfilePath) || 'Dockerfile',
+      );
     },
   });
 }

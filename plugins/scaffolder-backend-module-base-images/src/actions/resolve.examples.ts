@@ -3,7 +3,8 @@ import yaml from 'yaml';
 
 export const examples: TemplateExample[] = [
   {
-    description: 'Resolve the base images for a Python service from its owner and system',
+    description:
+      'Resolve the base images for a Python service from its owner and system',
     example: yaml.stringify({
       steps: [
         {
@@ -20,7 +21,8 @@ export const examples: TemplateExample[] = [
     }),
   },
   {
-    description: 'Node 20 on Alpine with an extra framework on top of what the catalog says',
+    description:
+      'Node 20 on Alpine with an extra framework on top of what the catalog says',
     example: yaml.stringify({
       steps: [
         {

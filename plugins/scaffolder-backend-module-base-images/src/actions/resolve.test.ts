@@ -9,13 +9,23 @@ const publish = { target: 'local' as const, localDirectory: '/tmp/repos' };
 function setup(options: { mirror?: boolean } = {}) {
   const catalog = catalogServiceMock({ entities: catalogEntities });
   const getEntityByRef = jest.spyOn(catalog, 'getEntityByRef');
-  const action = createResolveBaseImagesAction({ catalog, config: baseImagesConfig(options.mirror ?? true), publish });
+  const action = createResolveBaseImagesAction({
+    catalog,
+    config: baseImagesConfig(options.mirror ?? true),
+    publish,
+  });
   return { action, getEntityByRef };
 }
 
-async function resolve(input: Record<string, unknown>, options: { mirror?: boolean; isDryRun?: boolean } = {}) {
+async function resolve(
+  input: Record<string, unknown>,
+  options: { mirror?: boolean; isDryRun?: boolean } = {},
+) {
   const { action, getEntityByRef } = setup(options);
-  const ctx = createMockActionContext({ input: input as any, isDryRun: options.isDryRun });
+  const ctx = createMockActionContext({
+    input: input as any,
+    isDryRun: options.isDryRun,
+  });
   await action.handler(ctx as any);
   const outputs = Object.fromEntries((ctx.output as jest.Mock).mock.calls);
   return { outputs, getEntityByRef };
@@ -24,36 +34,124 @@ async function resolve(input: Record<string, unknown>, options: { mirror?: boole
 describe('base-images:resolve', () => {
   it.each([
     // runtime, system, owner, runtimeImage, builderImage, variant
-    ['python', 'marketing-site', 'web-team', 'python:3.13-slim', 'python:3.13-slim', 'slim'],
-    ['node', 'marketing-site', 'web-team', 'node:22-slim', 'node:22-slim', 'slim'],
-    ['python', 'internal-tools', 'web-team', 'dhi.io/python:3.13', 'dhi.io/python:3.13-dev', 'dhi'],
-    ['node', 'internal-tools', 'web-team', 'dhi.io/node:22', 'node:22-slim', 'dhi'],
-    ['python', 'patient-records', 'web-team', 'dhi.io/python:3.13-fips', 'dhi.io/python:3.13-dev', 'dhi-fips'],
-    ['node', 'payments', 'web-team', 'dhi.io/node:22-fips', 'node:22-slim', 'dhi-fips'],
-    ['python', 'hardened-platform', 'web-team', 'acme/dhi-python:3.13', 'acme/dhi-python:3.13-dev', 'dhi'],
-    ['node', 'hardened-platform', 'web-team', 'acme/dhi-node:22', 'node:22-slim', 'dhi'],
-  ])('%s in %s -> %s', async (runtime, system, owner, runtimeImage, builderImage, variant) => {
-    const { outputs } = await resolve({ runtime, system: `system:default/${system}`, owner: `group:default/${owner}` });
-    expect(outputs).toMatchObject({ runtimeImage, builderImage, debugImage: builderImage, variant });
-    expect(outputs.authRequired).toBe(variant !== 'slim');
-    expect(outputs.shellless).toBe(variant !== 'slim');
-    expect(outputs.publishTarget).toBe('local');
-    expect(outputs.reasons.length).toBeGreaterThan(0);
-  });
+    [
+      'python',
+      'marketing-site',
+      'web-team',
+      'python:3.13-slim',
+      'python:3.13-slim',
+      'slim',
+    ],
+    [
+      'node',
+      'marketing-site',
+      'web-team',
+      'node:22-slim',
+      'node:22-slim',
+      'slim',
+    ],
+    [
+      'python',
+      'internal-tools',
+      'web-team',
+      'dhi.io/python:3.13',
+      'dhi.io/python:3.13-dev',
+      'dhi',
+    ],
+    [
+      'node',
+      'internal-tools',
+      'web-team',
+      'dhi.io/node:22',
+      'node:22-slim',
+      'dhi',
+    ],
+    [
+      'python',
+      'patient-records',
+      'web-team',
+      'dhi.io/python:3.13-fips',
+      'dhi.io/python:3.13-dev',
+      'dhi-fips',
+    ],
+    [
+      'node',
+      'payments',
+      'web-team',
+      'dhi.io/node:22-fips',
+      'node:22-slim',
+      'dhi-fips',
+    ],
+    [
+      'python',
+      'hardened-platform',
+      'web-team',
+      'acme/dhi-python:3.13',
+      'acme/dhi-python:3.13-dev',
+      'dhi',
+    ],
+    [
+      'node',
+      'hardened-platform',
+      'web-team',
+      'acme/dhi-node:22',
+      'node:22-slim',
+      'dhi',
+    ],
+  ])(
+    '%s in %s -> %s',
+    async (runtime, system, owner, runtimeImage, builderImage, variant) => {
+      const { outputs } = await resolve({
+        runtime,
+        system: `system:default/${system}`,
+        owner: `group:default/${owner}`,
+      });
+      expect(outputs).toMatchObject({
+        runtimeImage,
+        builderImage,
+        debugImage: builderImage,
+        variant,
+      });
+      expect(outputs.authRequired).toBe(variant !== 'slim');
+      expect(outputs.shellless).toBe(variant !== 'slim');
+      expect(outputs.publishTarget).toBe('local');
+      expect(outputs.reasons.length).toBeGreaterThan(0);
+    },
+  );
 
   it('reads the catalog with the initiator credentials', async () => {
-    const { getEntityByRef } = await resolve({ runtime: 'python', system: 'patient-records', owner: 'web-team' });
-    expect(getEntityByRef).toHaveBeenCalledWith('system:default/patient-records', { credentials: mockCredentials.user() });
-    expect(getEntityByRef).toHaveBeenCalledWith('domain:default/healthcare', { credentials: mockCredentials.user() });
-    expect(getEntityByRef).toHaveBeenCalledWith('group:default/web-team', { credentials: mockCredentials.user() });
+    const { getEntityByRef } = await resolve({
+      runtime: 'python',
+      system: 'patient-records',
+      owner: 'web-team',
+    });
+    expect(getEntityByRef).toHaveBeenCalledWith(
+      'system:default/patient-records',
+      { credentials: mockCredentials.user() },
+    );
+    expect(getEntityByRef).toHaveBeenCalledWith('domain:default/healthcare', {
+      credentials: mockCredentials.user(),
+    });
+    expect(getEntityByRef).toHaveBeenCalledWith('group:default/web-team', {
+      credentials: mockCredentials.user(),
+    });
   });
 
   it('reports inherited frameworks with their sources', async () => {
-    const { outputs } = await resolve({ runtime: 'node', system: 'internal-tools', owner: 'security-team' });
+    const { outputs } = await resolve({
+      runtime: 'node',
+      system: 'internal-tools',
+      owner: 'security-team',
+    });
     expect(outputs.frameworks).toEqual([
       { id: 'soc2', source: 'domain:default/finance' },
     ]);
-    const hipaa = await resolve({ runtime: 'node', system: 'marketing-site', owner: 'security-team', frameworks: ['HIPAA'] });
+    const hipaa = await resolve({
+      runtime: 'node',
+      system: 'marketing-site',
+      owner: 'security-team',
+      frameworks: ['HIPAA'],
+    });
     expect(hipaa.outputs.frameworks).toEqual([
       { id: 'hipaa', source: 'template input' },
       { id: 'soc2', source: 'group:default/security-team' },
@@ -62,16 +160,31 @@ describe('base-images:resolve', () => {
   });
 
   it('works the same in dry-run', async () => {
-    const { outputs } = await resolve({ runtime: 'python', system: 'patient-records' }, { isDryRun: true });
+    const { outputs } = await resolve(
+      { runtime: 'python', system: 'patient-records' },
+      { isDryRun: true },
+    );
     expect(outputs.runtimeImage).toBe('dhi.io/python:3.13-fips');
   });
 
   it.each([
     [{ runtime: 'ruby' }, /Runtime "ruby" is not supported/],
-    [{ runtime: 'python', system: 'system:default/nope' }, /system:default\/nope is not in the catalog, or you may not read it/],
-    [{ runtime: 'python', owner: 'group:default/ghosts' }, /group:default\/ghosts is not in the catalog/],
-    [{ runtime: 'python', system: 'gov' }, /Compliance framework 'fedramp' \(from system:default\/gov\) has no policy/],
-    [{ runtime: 'python', system: 'patient-records', version: '3.12' }, /Cannot meet framework hipaa \(from system:default\/patient-records\).*baseImages\.runtimes\.python\.dhiTags/],
+    [
+      { runtime: 'python', system: 'system:default/nope' },
+      /system:default\/nope is not in the catalog, or you may not read it/,
+    ],
+    [
+      { runtime: 'python', owner: 'group:default/ghosts' },
+      /group:default\/ghosts is not in the catalog/,
+    ],
+    [
+      { runtime: 'python', system: 'gov' },
+      /Compliance framework 'fedramp' \(from system:default\/gov\) has no policy/,
+    ],
+    [
+      { runtime: 'python', system: 'patient-records', version: '3.12' },
+      /Cannot meet framework hipaa \(from system:default\/patient-records\).*baseImages\.runtimes\.python\.dhiTags/,
+    ],
     [{ runtime: 'python', version: '../../etc' }, /Invalid version/],
     [{ runtime: 'python', owner: 'group:default/' }, /Invalid group reference/],
   ])('%j fails clearly', async (input, message) => {
@@ -79,8 +192,11 @@ describe('base-images:resolve', () => {
   });
 
   it('CIS without a configured mirror names the config key', async () => {
-    await expect(resolve({ runtime: 'node', system: 'hardened-platform' }, { mirror: false })).rejects.toThrow(
-      /'baseImages\.dhi\.mirror\.namespace'/,
-    );
+    await expect(
+      resolve(
+        { runtime: 'node', system: 'hardened-platform' },
+        { mirror: false },
+      ),
+    ).rejects.toThrow(/'baseImages\.dhi\.mirror\.namespace'/);
   });
 });

@@ -32,27 +32,66 @@ export function createResolveBaseImagesAction(options: {
     supportsDryRun: true,
     schema: {
       input: {
-        runtime: z => z.enum(RUNTIMES).describe('Service runtime: python or node'),
-        version: z => z.string().max(20).optional().describe('Runtime version, for example 3.13 or 22; defaults to the policy default'),
-        flavor: z => z.enum(FLAVORS).optional().describe('standard (Debian) or alpine'),
-        situation: z => z.enum(SITUATIONS).optional().describe('production (default), prototype, open-source or security-sensitive'),
-        owner: z => z.string().max(300).optional().describe('Owner entity ref (a Group carries compliance)'),
-        system: z => z.string().max(300).optional().describe('System entity ref'),
-        frameworks: z => z.array(z.string().max(64)).max(20).optional().describe('Extra compliance frameworks for this service'),
+        runtime: z =>
+          z.enum(RUNTIMES).describe('Service runtime: python or node'),
+        version: z =>
+          z
+            .string()
+            .max(20)
+            .optional()
+            .describe(
+              'Runtime version, for example 3.13 or 22; defaults to the policy default',
+            ),
+        flavor: z =>
+          z.enum(FLAVORS).optional().describe('standard (Debian) or alpine'),
+        situation: z =>
+          z
+            .enum(SITUATIONS)
+            .optional()
+            .describe(
+              'production (default), prototype, open-source or security-sensitive',
+            ),
+        owner: z =>
+          z
+            .string()
+            .max(300)
+            .optional()
+            .describe('Owner entity ref (a Group carries compliance)'),
+        system: z =>
+          z.string().max(300).optional().describe('System entity ref'),
+        frameworks: z =>
+          z
+            .array(z.string().max(64))
+            .max(20)
+            .optional()
+            .describe('Extra compliance frameworks for this service'),
       },
       output: {
-        runtimeImage: z => z.string().describe('Image of the final, runtime stage'),
+        runtimeImage: z =>
+          z.string().describe('Image of the final, runtime stage'),
         builderImage: z => z.string().describe('Image of the build stage'),
         debugImage: z => z.string().describe('Image of the debug target'),
         variant: z => z.enum(['slim', 'dhi', 'dhi-fips']),
         shellless: z => z.boolean().describe('The runtime image has no shell'),
-        frameworks: z => z.array(z.object({ id: z.string(), source: z.string() })),
-        authRequired: z => z.boolean().describe('Pulling the images needs a registry login'),
+        frameworks: z =>
+          z.array(z.object({ id: z.string(), source: z.string() })),
+        authRequired: z =>
+          z.boolean().describe('Pulling the images needs a registry login'),
         loginRegistries: z => z.array(z.string()),
         reasons: z => z.array(z.string()),
         version: z => z.string(),
-        publishTarget: z => z.enum(['local', 'github']).describe('Where the templates publish, from baseImages.publish.target'),
-        githubRepoUrlPrefix: z => z.string().describe('For publish:github: "<host>?owner=<owner>&repo=" (empty when publishing locally)'),
+        publishTarget: z =>
+          z
+            .enum(['local', 'github'])
+            .describe(
+              'Where the templates publish, from baseImages.publish.target',
+            ),
+        githubRepoUrlPrefix: z =>
+          z
+            .string()
+            .describe(
+              'For publish:github: "<host>?owner=<owner>&repo=" (empty when publishing locally)',
+            ),
       },
     },
     async handler(ctx) {
@@ -60,14 +99,21 @@ export function createResolveBaseImagesAction(options: {
       const credentials = await ctx.getInitiatorCredentials();
       let selection;
       try {
-        selection = await resolveNewService(input, ref => catalog.getEntityByRef(ref, { credentials }), config);
+        selection = await resolveNewService(
+          input,
+          ref => catalog.getEntityByRef(ref, { credentials }),
+          config,
+        );
       } catch (error) {
-        if (error instanceof MissingEntityError) throw new NotFoundError(error.message);
+        if (error instanceof MissingEntityError)
+          throw new NotFoundError(error.message);
         if (error instanceof PolicyError) throw new InputError(error.message);
         throw error;
       }
 
-      ctx.logger.info(`Base image: ${selection.runtimeImage} (${selection.variant}); builder ${selection.builderImage}`);
+      ctx.logger.info(
+        `Base image: ${selection.runtimeImage} (${selection.variant}); builder ${selection.builderImage}`,
+      );
       selection.reasons.forEach(reason => ctx.logger.info(`  ${reason}`));
 
       ctx.output('runtimeImage', selection.runtimeImage);
@@ -75,13 +121,23 @@ export function createResolveBaseImagesAction(options: {
       ctx.output('debugImage', selection.debugImage);
       ctx.output('variant', selection.variant);
       ctx.output('shellless', selection.shellless);
-      ctx.output('frameworks', selection.frameworks.map(({ id, source }) => ({ id, source })));
+      ctx.output(
+        'frameworks',
+        selection.frameworks.map(({ id, source }) => ({ id, source })),
+      );
       ctx.output('authRequired', selection.authRequired);
       ctx.output('loginRegistries', selection.loginRegistries);
       ctx.output('reasons', selection.reasons);
       ctx.output('version', selection.version);
       ctx.output('publishTarget', publish.target);
-      ctx.output('githubRepoUrlPrefix', publish.github ? `${publish.github.host}?owner=${encodeURIComponent(publish.github.owner)}&repo=` : '');
+      ctx.output(
+        'githubRepoUrlPrefix',
+        publish.github
+          ? `${publish.github.host}?owner=${encodeURIComponent(
+              publish.github.owner,
+            )}&repo=`
+          : '',
+      );
     },
   });
 }

@@ -1,7 +1,11 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { createMockDirectory } from '@backstage/backend-test-utils';
-import { resolveAndRender, Runtime, VARIANT_SYSTEMS } from '../__testUtils__/renderService';
+import {
+  resolveAndRender,
+  Runtime,
+  VARIANT_SYSTEMS,
+} from '../__testUtils__/renderService';
 
 const run = promisify(execFile);
 
@@ -11,7 +15,10 @@ const run = promisify(execFile);
  * CI), Node with `node --test`. The test command installs those packages.
  */
 const TEST_COMMANDS: Record<Runtime, [string, string[]]> = {
-  python: ['/usr/bin/python3', ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', 'tests']],
+  python: [
+    '/usr/bin/python3',
+    ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', 'tests'],
+  ],
   node: [process.execPath, ['--test']],
 };
 
@@ -20,20 +27,33 @@ describe('generated services pass their own tests', () => {
   afterAll(() => mockDir.clear());
 
   describe.each(['python', 'node'] as Runtime[])('%s', runtime => {
-    it.each(VARIANT_SYSTEMS)('%s skeleton', async (variant, system) => {
-      const workspacePath = mockDir.resolve(`${runtime}-${variant}`);
-      await resolveAndRender({
-        runtime,
-        system,
-        workspacePath,
-        name: `svc-${variant}`,
-        description: 'Quotes "here", {{ 7*7 }} and a \\ backslash',
-      });
-      const [command, args] = TEST_COMMANDS[runtime];
-      const { stdout, stderr } = await run(command, args, { cwd: workspacePath, timeout: 60_000 }).catch(error => {
-        throw new Error(`${command} ${args.join(' ')} failed in ${workspacePath}:\n${error.stdout}\n${error.stderr}`);
-      });
-      expect(`${stdout}${stderr}`).toMatch(runtime === 'python' ? /3 passed/ : /# pass 3\n# fail 0/);
-    }, 90_000);
+    it.each(VARIANT_SYSTEMS)(
+      '%s skeleton',
+      async (variant, system) => {
+        const workspacePath = mockDir.resolve(`${runtime}-${variant}`);
+        await resolveAndRender({
+          runtime,
+          system,
+          workspacePath,
+          name: `svc-${variant}`,
+          description: 'Quotes "here", {{ 7*7 }} and a \\ backslash',
+        });
+        const [command, args] = TEST_COMMANDS[runtime];
+        const { stdout, stderr } = await run(command, args, {
+          cwd: workspacePath,
+          timeout: 60_000,
+        }).catch(error => {
+          throw new Error(
+            `${command} ${args.join(' ')} failed in ${workspacePath}:\n${
+              error.stdout
+            }\n${error.stderr}`,
+          );
+        });
+        expect(`${stdout}${stderr}`).toMatch(
+          runtime === 'python' ? /3 passed/ : /# pass 3\n# fail 0/,
+        );
+      },
+      90_000,
+    );
   });
 });

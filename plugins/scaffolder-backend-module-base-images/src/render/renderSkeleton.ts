@@ -26,7 +26,12 @@ async function listFiles(root: string, dir = root): Promise<string[]> {
   for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
     if (entry.isSymbolicLink()) {
-      throw new Error(`Skeleton file ${path.relative(root, full)} is a symbolic link; skeletons may only hold regular files`);
+      throw new Error(
+        `Skeleton file ${path.relative(
+          root,
+          full,
+        )} is a symbolic link; skeletons may only hold regular files`,
+      );
     }
     if (entry.isDirectory()) files.push(...(await listFiles(root, full)));
     else if (entry.isFile()) files.push(full);
@@ -53,16 +58,26 @@ export async function renderSkeleton(options: {
     let output: Buffer | string = bytes;
     if (bytes.length <= MAX_TEMPLATE_BYTES && !bytes.includes(0)) {
       try {
-        output = env.renderString(bytes.toString('utf8'), { values: options.values });
+        output = env.renderString(bytes.toString('utf8'), {
+          values: options.values,
+        });
       } catch (error) {
-        throw new Error(`Rendering skeleton file ${relative} failed: ${(error as Error).message}`);
+        throw new Error(
+          `Rendering skeleton file ${relative} failed: ${
+            (error as Error).message
+          }`,
+        );
       }
     }
     await fs.mkdir(path.dirname(destination), { recursive: true });
-    await fs.writeFile(destination, output, { flag: 'wx' }).catch(async error => {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      throw new Error(`${relative} already exists in the workspace; render into an empty targetPath`);
-    });
+    await fs
+      .writeFile(destination, output, { flag: 'wx' })
+      .catch(async error => {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        throw new Error(
+          `${relative} already exists in the workspace; render into an empty targetPath`,
+        );
+      });
     written.push(relative);
   }
   return written;

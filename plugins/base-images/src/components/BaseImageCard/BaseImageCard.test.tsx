@@ -33,22 +33,39 @@ const WORDS = {
 };
 
 describe('BaseImageCard', () => {
-  it.each(ATTESTATION_STATUSES)('shows the %s status with an icon and words', async status => {
-    await renderCard(mockApi({ getEntityStatus: jest.fn(async () => statusResponse(status)) }));
-    expect(await screen.findByText(WORDS[status], { selector: STATUS })).toBeInTheDocument();
-    expect(screen.getByText(new RegExp(`${status} message`))).toBeInTheDocument();
-  });
+  it.each(ATTESTATION_STATUSES)(
+    'shows the %s status with an icon and words',
+    async status => {
+      await renderCard(
+        mockApi({
+          getEntityStatus: jest.fn(async () => statusResponse(status)),
+        }),
+      );
+      expect(
+        await screen.findByText(WORDS[status], { selector: STATUS }),
+      ).toBeInTheDocument();
+      expect(
+        screen.getByText(new RegExp(`${status} message`)),
+      ).toBeInTheDocument();
+    },
+  );
 
   it('shows the image, registry, tag, short digest, variant, frameworks and signatures', async () => {
     await renderCard();
-    expect(await screen.findByTestId('base-image-ref')).toHaveTextContent('dhi.io/python:3.13-fips');
+    expect(await screen.findByTestId('base-image-ref')).toHaveTextContent(
+      'dhi.io/python:3.13-fips',
+    );
     expect(screen.getByText('dhi.io')).toBeInTheDocument();
     expect(screen.getByText('3.13-fips')).toBeInTheDocument();
     expect(screen.getByText('abababababab')).toBeInTheDocument();
     expect(screen.getByText('DHI FIPS')).toBeInTheDocument();
-    expect(screen.getByText('hipaa (from system:default/patient-records)')).toBeInTheDocument();
+    expect(
+      screen.getByText('hipaa (from system:default/patient-records)'),
+    ).toBeInTheDocument();
     expect(screen.getByText('Compliant')).toBeInTheDocument();
-    expect(screen.getByText('https://slsa.dev/provenance/v1')).toBeInTheDocument();
+    expect(
+      screen.getByText('https://slsa.dev/provenance/v1'),
+    ).toBeInTheDocument();
     expect(screen.getByText('no: unsigned (buildkit)')).toBeInTheDocument();
     expect(screen.getAllByText('118ba556')).toHaveLength(2);
     expect(screen.getByText('2 min ago')).toBeInTheDocument();
@@ -57,51 +74,107 @@ describe('BaseImageCard', () => {
   it('shows drift plainly, with the required image', async () => {
     const drifted = statusResponse('unsigned', {
       variant: 'slim',
-      image: { ref: 'python:3.13-slim', registry: 'docker.io', repository: 'library/python', tag: '3.13-slim' },
+      image: {
+        ref: 'python:3.13-slim',
+        registry: 'docker.io',
+        repository: 'library/python',
+        tag: '3.13-slim',
+      },
       policy: {
-        frameworks: [{ id: 'hipaa', source: 'system:default/patient-records', known: true }],
+        frameworks: [
+          {
+            id: 'hipaa',
+            source: 'system:default/patient-records',
+            known: true,
+          },
+        ],
         compliant: false,
-        violations: ['hipaa (from system:default/patient-records) requires a FIPS-enabled (-fips) image'],
+        violations: [
+          'hipaa (from system:default/patient-records) requires a FIPS-enabled (-fips) image',
+        ],
         reasons: [],
         required: 'dhi.io/python:3.13-fips',
       },
     });
-    await renderCard(mockApi({ getEntityStatus: jest.fn(async () => drifted) }));
-    expect(await screen.findByText('Drift: this image does not meet its compliance')).toBeInTheDocument();
-    expect(screen.getByText('hipaa (from system:default/patient-records) requires a FIPS-enabled (-fips) image')).toBeInTheDocument();
+    await renderCard(
+      mockApi({ getEntityStatus: jest.fn(async () => drifted) }),
+    );
+    expect(
+      await screen.findByText('Drift: this image does not meet its compliance'),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText(
+        'hipaa (from system:default/patient-records) requires a FIPS-enabled (-fips) image',
+      ),
+    ).toBeInTheDocument();
     expect(screen.getByText('dhi.io/python:3.13-fips')).toBeInTheDocument();
     expect(screen.getByText('slim')).toBeInTheDocument();
   });
 
   it('shows a policy error', async () => {
-    const broken = statusResponse('verified', { policy: { frameworks: [], compliant: false, violations: [], reasons: [], error: "Compliance framework 'fedramp' has no policy" } });
+    const broken = statusResponse('verified', {
+      policy: {
+        frameworks: [],
+        compliant: false,
+        violations: [],
+        reasons: [],
+        error: "Compliance framework 'fedramp' has no policy",
+      },
+    });
     await renderCard(mockApi({ getEntityStatus: jest.fn(async () => broken) }));
-    expect(await screen.findByText("Compliance framework 'fedramp' has no policy")).toBeInTheDocument();
+    expect(
+      await screen.findByText("Compliance framework 'fedramp' has no policy"),
+    ).toBeInTheDocument();
   });
 
   it('keeps the last known result visible when unavailable', async () => {
     const unavailable = statusResponse('unavailable', {});
-    unavailable.attestation.lastKnown = { status: 'verified', checkedAt: new Date(Date.now() - 3 * 3600_000).toISOString(), ageSeconds: 10800 };
-    await renderCard(mockApi({ getEntityStatus: jest.fn(async () => unavailable) }));
-    expect(await screen.findByText('Last known result: Verified, 3 h ago')).toBeInTheDocument();
+    unavailable.attestation.lastKnown = {
+      status: 'verified',
+      checkedAt: new Date(Date.now() - 3 * 3600_000).toISOString(),
+      ageSeconds: 10800,
+    };
+    await renderCard(
+      mockApi({ getEntityStatus: jest.fn(async () => unavailable) }),
+    );
+    expect(
+      await screen.findByText('Last known result: Verified, 3 h ago'),
+    ).toBeInTheDocument();
   });
 
   it('shows progress while loading', async () => {
-    await renderCard(mockApi({ getEntityStatus: jest.fn(() => new Promise(() => {})) }));
+    await renderCard(
+      mockApi({ getEntityStatus: jest.fn(() => new Promise(() => {})) }),
+    );
     expect(await screen.findByRole('progressbar')).toBeInTheDocument();
   });
 
   it('shows an error panel when the backend fails', async () => {
-    await renderCard(mockApi({ getEntityStatus: jest.fn(async () => Promise.reject(new Error('backend exploded'))) }));
-    expect((await screen.findAllByText(/backend exploded/)).length).toBeGreaterThan(0);
+    await renderCard(
+      mockApi({
+        getEntityStatus: jest.fn(async () =>
+          Promise.reject(new Error('backend exploded')),
+        ),
+      }),
+    );
+    expect(
+      (await screen.findAllByText(/backend exploded/)).length,
+    ).toBeGreaterThan(0);
   });
 
   it('explains what to do when the entity has no base-image annotation', async () => {
     const api = mockApi();
-    await renderCard(api, { ...entity, metadata: { name: 'bare', namespace: 'default' } });
-    expect(await screen.findByText(/No base image recorded/)).toBeInTheDocument();
+    await renderCard(api, {
+      ...entity,
+      metadata: { name: 'bare', namespace: 'default' },
+    });
+    expect(
+      await screen.findByText(/No base image recorded/),
+    ).toBeInTheDocument();
     expect(api.getEntityStatus).not.toHaveBeenCalled();
-    expect(screen.queryByRole('button', { name: 'Re-check base image' })).not.toBeInTheDocument();
+    expect(
+      screen.queryByRole('button', { name: 'Re-check base image' }),
+    ).not.toBeInTheDocument();
   });
 
   it('re-checks on refresh and shows the new result', async () => {
@@ -110,17 +183,35 @@ describe('BaseImageCard', () => {
       refreshEntityStatus: jest.fn(async () => statusResponse('invalid')),
     });
     await renderCard(api);
-    expect(await screen.findByText('Verified', { selector: STATUS })).toBeInTheDocument();
-    await userEvent.click(screen.getByRole('button', { name: 'Re-check base image' }));
-    expect(await screen.findByText('Invalid', { selector: STATUS })).toBeInTheDocument();
-    expect(api.refreshEntityStatus).toHaveBeenCalledWith({ kind: 'Component', namespace: 'default', name: 'patient-portal' });
+    expect(
+      await screen.findByText('Verified', { selector: STATUS }),
+    ).toBeInTheDocument();
+    await userEvent.click(
+      screen.getByRole('button', { name: 'Re-check base image' }),
+    );
+    expect(
+      await screen.findByText('Invalid', { selector: STATUS }),
+    ).toBeInTheDocument();
+    expect(api.refreshEntityStatus).toHaveBeenCalledWith({
+      kind: 'Component',
+      namespace: 'default',
+      name: 'patient-portal',
+    });
   });
 
   it('shows a failed refresh as an error', async () => {
-    const api = mockApi({ refreshEntityStatus: jest.fn(async () => Promise.reject(new Error('refresh failed'))) });
+    const api = mockApi({
+      refreshEntityStatus: jest.fn(async () =>
+        Promise.reject(new Error('refresh failed')),
+      ),
+    });
     await renderCard(api);
     await screen.findByText('Verified', { selector: STATUS });
-    await userEvent.click(screen.getByRole('button', { name: 'Re-check base image' }));
-    await waitFor(() => expect(screen.getAllByText(/refresh failed/).length).toBeGreaterThan(0));
+    await userEvent.click(
+      screen.getByRole('button', { name: 'Re-check base image' }),
+    );
+    await waitFor(() =>
+      expect(screen.getAllByText(/refresh failed/).length).toBeGreaterThan(0),
+    );
   });
 });

@@ -26,24 +26,43 @@ import Typography from '@material-ui/core/Typography';
 import RefreshIcon from '@material-ui/icons/Refresh';
 import useAsync from 'react-use/esm/useAsync';
 import { baseImagesApiRef } from '../../api';
-import { AttestationStatusLabel, statusLabel, statusMeaning, VariantChip } from '../AttestationStatus/AttestationStatus';
+import {
+  AttestationStatusLabel,
+  statusLabel,
+  statusMeaning,
+  VariantChip,
+} from '../AttestationStatus/AttestationStatus';
 
-export const shortDigest = (digest?: string) => (digest ? digest.replace('sha256:', '').slice(0, 12) : undefined);
+export const shortDigest = (digest?: string) =>
+  digest ? digest.replace('sha256:', '').slice(0, 12) : undefined;
 const shortKey = (keyId?: string) => (keyId ? keyId.slice(0, 8) : '—');
 
 function age(iso?: string): string {
   if (!iso) return 'never';
-  const seconds = Math.max(0, Math.round((Date.now() - new Date(iso).getTime()) / 1000));
+  const seconds = Math.max(
+    0,
+    Math.round((Date.now() - new Date(iso).getTime()) / 1000),
+  );
   if (seconds < 60) return 'just now';
   if (seconds < 3600) return `${Math.round(seconds / 60)} min ago`;
   if (seconds < 86400) return `${Math.round(seconds / 3600)} h ago`;
   return `${Math.round(seconds / 86400)} days ago`;
 }
 
-function Field({ label, children }: { label: string; children: React.ReactNode }) {
+function Field({
+  label,
+  children,
+}: {
+  label: string;
+  children: React.ReactNode;
+}) {
   return (
     <Box display="flex" mb={1}>
-      <Typography variant="body2" color="textSecondary" style={{ minWidth: 120 }}>
+      <Typography
+        variant="body2"
+        color="textSecondary"
+        style={{ minWidth: 120 }}
+      >
         {label}
       </Typography>
       <Box flex={1}>{children}</Box>
@@ -51,14 +70,22 @@ function Field({ label, children }: { label: string; children: React.ReactNode }
   );
 }
 
-export function BaseImageStatusView({ status }: { status: BaseImageStatusResponse }) {
+export function BaseImageStatusView({
+  status,
+}: {
+  status: BaseImageStatusResponse;
+}) {
   const { image, policy, attestation } = status;
   return (
     <Box>
       {image ? (
         <>
           <Field label="Image">
-            <Typography variant="body2" style={{ fontFamily: 'monospace' }} data-testid="base-image-ref">
+            <Typography
+              variant="body2"
+              style={{ fontFamily: 'monospace' }}
+              data-testid="base-image-ref"
+            >
               {image.ref}
             </Typography>
           </Field>
@@ -66,7 +93,9 @@ export function BaseImageStatusView({ status }: { status: BaseImageStatusRespons
           <Field label="Tag">{image.tag ?? '—'}</Field>
           <Field label="Digest">
             <Tooltip title={image.digest ?? 'not resolved'}>
-              <span style={{ fontFamily: 'monospace' }}>{shortDigest(image.digest) ?? '—'}</span>
+              <span style={{ fontFamily: 'monospace' }}>
+                {shortDigest(image.digest) ?? '—'}
+              </span>
             </Tooltip>
           </Field>
           <Field label="Variant">
@@ -80,16 +109,25 @@ export function BaseImageStatusView({ status }: { status: BaseImageStatusRespons
           <Typography variant="body2">No framework applies</Typography>
         ) : (
           policy.frameworks.map(f => (
-            <Chip key={f.id} size="small" style={{ marginRight: 4, marginBottom: 4 }} label={`${f.id} (from ${f.source})`} />
+            <Chip
+              key={f.id}
+              size="small"
+              style={{ marginRight: 4, marginBottom: 4 }}
+              label={`${f.id} (from ${f.source})`}
+            />
           ))
         )}
       </Field>
       <Field label="Policy">
         {policy.error ? <StatusError>{policy.error}</StatusError> : null}
-        {!policy.error && policy.compliant ? <StatusOK>Compliant</StatusOK> : null}
+        {!policy.error && policy.compliant ? (
+          <StatusOK>Compliant</StatusOK>
+        ) : null}
         {!policy.error && !policy.compliant ? (
           <Box>
-            <StatusError>Drift: this image does not meet its compliance</StatusError>
+            <StatusError>
+              Drift: this image does not meet its compliance
+            </StatusError>
             <ul style={{ margin: '4px 0' }}>
               {policy.violations.map(v => (
                 <li key={v}>
@@ -108,12 +146,17 @@ export function BaseImageStatusView({ status }: { status: BaseImageStatusRespons
 
       <Field label="Attestation">
         <AttestationStatusLabel status={attestation.status} />
-        <Typography variant="body2" color="textSecondary" title={statusMeaning(attestation.status)}>
+        <Typography
+          variant="body2"
+          color="textSecondary"
+          title={statusMeaning(attestation.status)}
+        >
           {attestation.message || statusMeaning(attestation.status)}
         </Typography>
         {attestation.lastKnown ? (
           <Typography variant="body2">
-            Last known result: {statusLabel(attestation.lastKnown.status)}, {age(attestation.lastKnown.checkedAt)}
+            Last known result: {statusLabel(attestation.lastKnown.status)},{' '}
+            {age(attestation.lastKnown.checkedAt)}
           </Typography>
         ) : null}
       </Field>
@@ -132,17 +175,30 @@ export function BaseImageStatusView({ status }: { status: BaseImageStatusRespons
             {attestation.signatures.map((s, i) => (
               <TableRow key={`s${i}`}>
                 <TableCell>
-                  {s.format} signature of {shortDigest(s.subjectDigest)} ({s.source})
+                  {s.format} signature of {shortDigest(s.subjectDigest)} (
+                  {s.source})
                 </TableCell>
-                <TableCell>{s.verified ? 'yes' : `no${s.message ? `: ${s.message}` : ''}`}</TableCell>
-                <TableCell style={{ fontFamily: 'monospace' }}>{shortKey(s.signer)}</TableCell>
+                <TableCell>
+                  {s.verified
+                    ? 'yes'
+                    : `no${s.message ? `: ${s.message}` : ''}`}
+                </TableCell>
+                <TableCell style={{ fontFamily: 'monospace' }}>
+                  {shortKey(s.signer)}
+                </TableCell>
               </TableRow>
             ))}
             {attestation.attestations.map((a, i) => (
               <TableRow key={`a${i}`}>
                 <TableCell>{a.predicateType}</TableCell>
-                <TableCell>{a.verified ? 'yes' : `no${a.message ? `: ${a.message}` : ''}`}</TableCell>
-                <TableCell style={{ fontFamily: 'monospace' }}>{shortKey(a.signer)}</TableCell>
+                <TableCell>
+                  {a.verified
+                    ? 'yes'
+                    : `no${a.message ? `: ${a.message}` : ''}`}
+                </TableCell>
+                <TableCell style={{ fontFamily: 'monospace' }}>
+                  {shortKey(a.signer)}
+                </TableCell>
               </TableRow>
             ))}
           </TableBody>
@@ -179,7 +235,12 @@ export function BaseImageCard() {
 
   const status = refreshed ?? value;
   const action = annotated ? (
-    <IconButton aria-label="Re-check base image" title="Re-check now" onClick={refresh} disabled={refreshing || loading}>
+    <IconButton
+      aria-label="Re-check base image"
+      title="Re-check now"
+      onClick={refresh}
+      disabled={refreshing || loading}
+    >
       <RefreshIcon />
     </IconButton>
   ) : undefined;
@@ -188,8 +249,9 @@ export function BaseImageCard() {
   if (!annotated) {
     content = (
       <Typography variant="body2">
-        No base image recorded. Add the <code>{ANNOTATION_BASE_IMAGE_REF}</code> annotation (for example{' '}
-        <code>dhi.io/python:3.13</code>) to this entity's catalog-info.yaml.
+        No base image recorded. Add the <code>{ANNOTATION_BASE_IMAGE_REF}</code>{' '}
+        annotation (for example <code>dhi.io/python:3.13</code>) to this
+        entity's catalog-info.yaml.
       </Typography>
     );
   } else if (loading || refreshing) {

@@ -14,19 +14,51 @@ const rows = [
   {
     ...statusResponse('unsigned', {
       variant: 'slim',
-      image: { ref: 'python:3.13-slim', registry: 'docker.io', repository: 'library/python', tag: '3.13-slim' },
-      policy: { frameworks: [{ id: 'hipaa', source: 'system:default/patient-records', known: true }], compliant: false, violations: ['x'], reasons: [], required: 'dhi.io/python:3.13-fips' },
+      image: {
+        ref: 'python:3.13-slim',
+        registry: 'docker.io',
+        repository: 'library/python',
+        tag: '3.13-slim',
+      },
+      policy: {
+        frameworks: [
+          {
+            id: 'hipaa',
+            source: 'system:default/patient-records',
+            known: true,
+          },
+        ],
+        compliant: false,
+        violations: ['x'],
+        reasons: [],
+        required: 'dhi.io/python:3.13-fips',
+      },
     }),
     entityRef: 'component:default/patient-portal',
   },
   {
-    ...statusResponse('invalid', { variant: 'dhi', policy: { frameworks: [{ id: 'soc2', source: 'system:default/billing', known: true }], compliant: true, violations: [], reasons: [] } }),
+    ...statusResponse('invalid', {
+      variant: 'dhi',
+      policy: {
+        frameworks: [
+          { id: 'soc2', source: 'system:default/billing', known: true },
+        ],
+        compliant: true,
+        violations: [],
+        reasons: [],
+      },
+    }),
     entityRef: 'component:default/billing-worker',
   },
 ];
 
 async function renderPage() {
-  const api = mockApi({ getOverview: jest.fn(async () => ({ items: rows, totalCount: rows.length })) });
+  const api = mockApi({
+    getOverview: jest.fn(async () => ({
+      items: rows,
+      totalCount: rows.length,
+    })),
+  });
   await renderInTestApp(
     <TestApiProvider apis={[[baseImagesApiRef, api]]}>
       <FleetPage />
@@ -38,7 +70,9 @@ async function renderPage() {
 
 async function choose(label: string, option: string) {
   // the filter selects come first; the table's sortable headers share their names
-  await userEvent.click(screen.getAllByRole('button', { name: new RegExp(label) })[0]);
+  await userEvent.click(
+    screen.getAllByRole('button', { name: new RegExp(label) })[0],
+  );
   await userEvent.click(within(screen.getByRole('listbox')).getByText(option));
 }
 
@@ -47,7 +81,9 @@ describe('FleetPage', () => {
     await renderPage();
     expect(await screen.findByText('records-api')).toBeInTheDocument();
     expect(screen.getByText('patient-portal')).toBeInTheDocument();
-    expect(screen.getByText('Drift: needs dhi.io/python:3.13-fips')).toBeInTheDocument();
+    expect(
+      screen.getByText('Drift: needs dhi.io/python:3.13-fips'),
+    ).toBeInTheDocument();
     expect(screen.getByText('3 of 3 components')).toBeInTheDocument();
   });
 
@@ -72,10 +108,23 @@ describe('FleetPage', () => {
 
   it('shows an error panel when the overview fails', async () => {
     await renderInTestApp(
-      <TestApiProvider apis={[[baseImagesApiRef, mockApi({ getOverview: jest.fn(async () => Promise.reject(new Error('overview failed'))) })]]}>
+      <TestApiProvider
+        apis={[
+          [
+            baseImagesApiRef,
+            mockApi({
+              getOverview: jest.fn(async () =>
+                Promise.reject(new Error('overview failed')),
+              ),
+            }),
+          ],
+        ]}
+      >
         <FleetPage />
       </TestApiProvider>,
     );
-    expect((await screen.findAllByText(/overview failed/)).length).toBeGreaterThan(0);
+    expect(
+      (await screen.findAllByText(/overview failed/)).length,
+    ).toBeGreaterThan(0);
   });
 });
