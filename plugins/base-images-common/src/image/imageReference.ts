@@ -187,6 +187,30 @@ export function parseImageReference(reference: string): ImageReference {
   };
 }
 
+/**
+ * Parses a bare registry host (`dhi.io`, `127.0.0.1:5000`, `[::1]:5000`), as
+ * config and the CI login steps name registries; returns it normalised
+ * (`index.docker.io` is `docker.io`). Throws for anything with a scheme, a
+ * path, white space or a bad port.
+ */
+export function parseRegistryHost(value: string): string {
+  const problem = `${JSON.stringify(
+    String(value).slice(0, 200),
+  )} is not a registry host[:port] (no scheme, path or spaces), for example dhi.io`;
+  if (typeof value !== 'string' || value.length === 0) throw new Error(problem);
+  let registry: string;
+  try {
+    registry = parseImageReference(`${value}/probe`).registry;
+  } catch {
+    throw new Error(problem);
+  }
+  const host = value.toLowerCase();
+  const dockerHub =
+    registry === DOCKER_HUB && ['docker.io', 'index.docker.io'].includes(host);
+  if (registry !== host && !dockerHub) throw new Error(problem);
+  return registry;
+}
+
 /** The fully qualified form: `docker.io/library/python:3.13-slim@sha256:…`. */
 export function formatImageReference(ref: ImageReference): string {
   return `${ref.registry}/${ref.repository}${ref.tag ? `:${ref.tag}` : ''}${

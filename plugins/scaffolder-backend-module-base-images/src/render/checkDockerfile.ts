@@ -4,7 +4,10 @@ import { DockerfileParser, Instruction } from 'dockerfile-ast';
 export interface DockerfileViolation {
   rule:
     | 'parses'
+    | 'syntax-frontend'
     | 'from-allowed'
+    | 'copy-from-allowed'
+    | 'no-onbuild'
     | 'shellless-no-run'
     | 'non-root-user'
     | 'exec-form'
@@ -14,8 +17,15 @@ export interface DockerfileViolation {
   message: string;
 }
 
+/**
+ * Everything the rules depend on besides the Dockerfile itself, so the same
+ * pure check serves rendering a new service and rewriting an existing one.
+ */
 export interface DockerfilePolicy {
-  /** Images the policy produced; every FROM must be one of these or an earlier stage. */
+  /**
+   * Images the policy produced; every FROM, `COPY --from` and
+   * `RUN --mount=from=` must be one of these or an earlier stage.
+   */
   allowedImages: string[];
   /** The runtime image: the final stage must be built on it. */
   runtimeImage: string;
@@ -43,17 +53,13 @@ const KNOWN_INSTRUCTIONS = new Set([
   'VOLUME',
   'WORKDIR',
 ]);
-const ROOT_USERS = new Set([
-  'root',
-  '0',
-  'root:root',
-  '0:0',
-  'root:0',
-  '0:root',
-]);
 
-const lineOf = (instruction: Instruction) =>
-  instruction.getRange().start.line + 1;
+/** Docker's own Dockerfile frontend; any other `# syntax=` image runs its own build logic. */
+const DOCKERFILE_FRONTEND =
+  /^(?:docker\.io\/)?docker\/dockerfile(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
+
+const lineOf = (item: { getRange(): { start: { line: number } } }) =>
+  item.getRange().start.line + 1;
 
 interface Stage {
   from: Instruction;
@@ -63,8 +69,73 @@ interface Stage {
 }
 
 /**
+ * Why a value cannot be taken literally, or undefined when it can: the
+ * builder removes quotes, applies escapes and expands `$VAR` (from build
+ * arguments anyone running `docker build` can set), so the text we read is
+ * not necessarily what Docker uses.
+ */
+function notLiteral(value: string, escapeChar: string): string | undefined {
+  if (value.includes('$')) return 'it uses a variable';
+  if (/["']/.test(value)) return 'it is quoted';
+  if (value.includes(escapeChar) || value.includes('\\'))
+    return 'it uses an escape';
+  return undefined;
+}
+
+/**
+ * Why the user of a final `USER` is (or may be) root, or undefined when it is
+ * a literal non-root user. Follows how runc reads `user[:group]`: the part
+ * before the first ':' is the user, a user that parses as a number (Go's
+ * Atoi: `00`, `+0`) is a uid, and an empty user means the default, root.
+ * User names are case-sensitive in Linux, so `ROOT` is not root by name, but
+ * it only starts if the image's passwd defines it (Docker's images do not)
+ * and it reads as root: refused too. Other names are taken as the image's
+ * passwd defines them, which this check cannot see.
+ */
+function rootUserProblem(
+  args: string[],
+  escapeChar: string,
+): string | undefined {
+  if (args.length !== 1) {
+    return `USER must name exactly one user[:group], not ${JSON.stringify(
+      args.join(' '),
+    )}`;
+  }
+  const [value] = args;
+  const why = notLiteral(value, escapeChar);
+  if (why) {
+    return `USER ${value} cannot be checked because ${why}: it is resolved at build time, where a --build-arg can make it root; write the user or uid literally (for example USER nonroot)`;
+  }
+  const user = value.split(':')[0];
+  if (user === '') return `USER ${value} names no user, so it runs as root`;
+  if (/^[+-]?\d+$/.test(user) && Number(user) === 0)
+    return `USER ${value} is uid 0 (root)`;
+  if (user === 'root') return `USER ${value} is root`;
+  if (user.toLowerCase() === 'root') {
+    return `USER ${value} reads as root (Linux user names are case-sensitive, so it is only valid if the image defines that user); use nonroot or a non-zero uid`;
+  }
+  return undefined;
+}
+
+/** `--<name>=<value>` flags of an instruction; names compared case-insensitively. */
+function flagValues(instruction: Instruction, name: string): string[] {
+  const flags =
+    'getFlags' in instruction
+      ? (
+          instruction as unknown as {
+            getFlags(): Array<{ getName(): string; getValue(): string | null }>;
+          }
+        ).getFlags()
+      : [];
+  return flags
+    .filter(flag => flag.getName().toLowerCase() === name)
+    .map(flag => flag.getValue() ?? '');
+}
+
+/**
  * Checks a generated Dockerfile against the base-image rules. Returns every
  * violation, each naming its rule and line; an empty list means it passes.
+ * Pure: everything it depends on is the content and `policy`.
  */
 export function checkDockerfile(
   content: string,
@@ -72,7 +143,21 @@ export function checkDockerfile(
 ): DockerfileViolation[] {
   const violations: DockerfileViolation[] = [];
   const dockerfile = DockerfileParser.parse(content);
+  const escapeChar = dockerfile.getEscapeCharacter();
   const stages: Stage[] = [];
+
+  for (const directive of dockerfile.getDirectives()) {
+    if (
+      directive.getName().toLowerCase() === 'syntax' &&
+      !DOCKERFILE_FRONTEND.test(directive.getValue())
+    ) {
+      violations.push({
+        rule: 'syntax-frontend',
+        line: lineOf(directive),
+        message: `# syntax=${directive.getValue()} builds with another frontend image, which runs its own build logic; use docker/dockerfile[:<tag>] or drop the directive`,
+      });
+    }
+  }
 
   for (const instruction of dockerfile.getInstructions()) {
     const keyword = instruction.getKeyword();
@@ -85,6 +170,14 @@ export function checkDockerfile(
         )}`,
       });
       continue;
+    }
+    if (keyword === 'ONBUILD') {
+      violations.push({
+        rule: 'no-onbuild',
+        line: lineOf(instruction),
+        message:
+          'ONBUILD runs its instruction in every image built FROM this one, where these rules never see it; remove it',
+      });
     }
     if (keyword === 'FROM') {
       const args = instruction
@@ -127,7 +220,32 @@ export function checkDockerfile(
   }
 
   const allowed = new Set(policy.allowedImages);
+  const allowedList = [...allowed].join(', ');
   const runtimeStages = new Set<string>();
+
+  /** `--from` of COPY and `from` of RUN --mount: an earlier stage (by name or index) or an allowed image. */
+  const checkSource = (
+    what: string,
+    source: string,
+    stageIndex: number,
+    instruction: Instruction,
+  ) => {
+    const why = notLiteral(source, escapeChar);
+    const earlier = /^\d+$/.test(source)
+      ? Number(source) < stageIndex
+      : stages
+          .slice(0, stageIndex)
+          .some(s => s.name && s.name === source.toLowerCase());
+    if (!why && (earlier || allowed.has(source))) return;
+    violations.push({
+      rule: 'copy-from-allowed',
+      line: lineOf(instruction),
+      message: why
+        ? `${what}=${source} cannot be checked because ${why}; name an earlier stage or an image the policy chose literally`
+        : `${what}=${source} is neither an earlier stage nor an image the policy chose (allowed: ${allowedList})`,
+    });
+  };
+
   stages.forEach((stage, index) => {
     const earlier = stages
       .slice(0, index)
@@ -140,12 +258,51 @@ export function checkDockerfile(
       violations.push({
         rule: 'from-allowed',
         line: lineOf(stage.from),
-        message: `FROM ${
-          stage.image
-        } is not an image the policy chose (allowed: ${[...allowed].join(
-          ', ',
-        )})`,
+        message: `FROM ${stage.image} is not an image the policy chose (allowed: ${allowedList})`,
       });
+    }
+    for (const instruction of stage.instructions) {
+      const keyword = instruction.getKeyword();
+      if (keyword === 'COPY') {
+        for (const source of flagValues(instruction, 'from'))
+          checkSource('COPY --from', source, index, instruction);
+      }
+      if (keyword === 'ADD' && flagValues(instruction, 'from').length > 0) {
+        violations.push({
+          rule: 'copy-from-allowed',
+          line: lineOf(instruction),
+          message:
+            'ADD has no --from flag (BuildKit refuses it); use COPY --from=<earlier stage>',
+        });
+      }
+      if (keyword === 'RUN') {
+        for (const mount of flagValues(instruction, 'mount')) {
+          // BuildKit reads --mount as one CSV record with case-insensitive
+          // keys; refusing quotes and escapes keeps a plain split exact.
+          if (
+            /["']/.test(mount) ||
+            mount.includes(escapeChar) ||
+            mount.includes('\\')
+          ) {
+            violations.push({
+              rule: 'copy-from-allowed',
+              line: lineOf(instruction),
+              message: `RUN --mount=${mount} cannot be checked because it uses quotes or escapes; write its key=value pairs plainly`,
+            });
+            continue;
+          }
+          for (const field of mount.split(',')) {
+            const [key, ...value] = field.split('=');
+            if (key.trim().toLowerCase() === 'from')
+              checkSource(
+                'RUN --mount from',
+                value.join('='),
+                index,
+                instruction,
+              );
+          }
+        }
+      }
     }
     if (policy.shellless && isRuntime) {
       for (const run of stage.instructions.filter(
@@ -204,14 +361,18 @@ export function checkDockerfile(
       message:
         'the final stage sets no USER; add USER nonroot (or another non-root user)',
     });
-  } else if (
-    ROOT_USERS.has((lastUser.getArgumentsContent() ?? '').trim().toLowerCase())
-  ) {
-    violations.push({
-      rule: 'non-root-user',
-      line: lineOf(lastUser),
-      message: 'the final stage runs as root',
-    });
+  } else {
+    const problem = rootUserProblem(
+      lastUser.getArguments().map(a => a.getValue()),
+      escapeChar,
+    );
+    if (problem) {
+      violations.push({
+        rule: 'non-root-user',
+        line: lineOf(lastUser),
+        message: `the final stage must not run as root: ${problem}`,
+      });
+    }
   }
   return violations;
 }
