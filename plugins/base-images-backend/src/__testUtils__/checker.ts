@@ -3,6 +3,7 @@ import {
   parseImageReference,
   readBaseImagesConfig,
 } from '@internal/backstage-plugin-base-images-common';
+import { CheckLimits } from '../registry/CheckBudget';
 import { RegistryClient } from '../registry/RegistryClient';
 import { ImageChecker } from '../service/ImageChecker';
 
@@ -15,7 +16,11 @@ export const REQUIRED = [
 /** A checker configured the way app-config would configure it. */
 export function checkerFor(
   registries: object[],
-  options: { timeoutMs?: number; maxBytes?: number } = {},
+  options: {
+    timeoutMs?: number;
+    maxBytes?: number;
+    limits?: Partial<CheckLimits>;
+  } = {},
 ) {
   const config = readBaseImagesConfig(
     new ConfigReader({
@@ -30,6 +35,7 @@ export function checkerFor(
   const checker = new ImageChecker(client, {
     requiredAttestations: config.requiredAttestations,
     platform: 'linux/amd64',
+    limits: options.limits,
   });
   return {
     client,

@@ -7,8 +7,13 @@ type Fault =
   | 'hang'
   | 'malformed'
   | number
-  | { body: Buffer }
+  /** Answers 200 with these bytes instead. */
+  | { body: Buffer; contentType?: string }
   | { redirect: string }
+  /** Answers normally, after this many milliseconds. */
+  | { delayMs: number }
+  /** Answers 200 and then one byte every this many milliseconds, forever. */
+  | { dripEveryMs: number }
   | undefined;
 
 /**
@@ -21,10 +26,19 @@ export interface FakeRegistry extends LocalRegistry {
   fault: (method: string, path: string) => Fault;
   referrersApi: boolean;
   requests: string[];
+  /** Every request with its headers, for assertions about what was sent. */
+  received: Array<{ request: string; headers: http.IncomingHttpHeaders }>;
+  /** A stored blob, for a second server to serve (a CDN a blob redirects to). */
+  blob(digest: string): Buffer | undefined;
 }
 
 export async function startFakeRegistry(
-  options: { referrersApi?: boolean; host?: string } = {},
+  options: {
+    referrersApi?: boolean;
+    host?: string;
+    /** Require the token from /token on /v2/ requests, as Docker Hub does. */
+    bearerAuth?: boolean;
+  } = {},
 ): Promise<FakeRegistry> {
   const blobs = new Map<string, Buffer>();
   const manifests = new Map<string, { bytes: Buffer; mediaType: string }>();
@@ -43,6 +57,8 @@ export async function startFakeRegistry(
     fault: () => undefined,
     referrersApi: options.referrersApi ?? true,
     requests: [],
+    received: [],
+    blob: digest => blobs.get(digest),
     async stop() {
       sockets.forEach(s => s.destroy());
       await new Promise<void>(resolve => server.close(() => resolve()));
@@ -130,6 +146,16 @@ export async function startFakeRegistry(
       },
     },
     {
+      // where blob redirects point: a path outside /v2/, needing no token
+      method: 'GET',
+      pattern: /^\/cdn\/(.+)$/,
+      handle: (match, _u, _b, _req, res) => {
+        const blob = blobs.get(match[1]);
+        if (!blob) res.writeHead(404).end();
+        else res.writeHead(200).end(blob);
+      },
+    },
+    {
       method: 'GET',
       pattern: /^\/v2\/(.+)\/referrers\/(.+)$/,
       handle: (match, _u, _b, _req, res) => {
@@ -178,47 +204,70 @@ export async function startFakeRegistry(
         const body = Buffer.concat(chunks);
         const url = new URL(req.url!, 'http://localhost');
         registry.requests.push(`${req.method} ${url.pathname}`);
+        registry.received.push({
+          request: `${req.method} ${url.pathname}`,
+          headers: req.headers,
+        });
         if (url.pathname === '/token') {
           res
             .writeHead(200, { 'content-type': 'application/json' })
             .end(JSON.stringify({ token: 'fake' }));
           return;
         }
-        const fault = registry.fault(req.method!, url.pathname);
-        if (fault === 'hang') return; // never answers
-        if (typeof fault === 'number') {
-          res.writeHead(fault).end('injected');
+        if (
+          options.bearerAuth &&
+          url.pathname.startsWith('/v2/') &&
+          req.headers.authorization !== 'Bearer fake'
+        ) {
+          res
+            .writeHead(401, {
+              'www-authenticate': `Bearer realm="http://${registry.host}/token",service="fake-registry"`,
+            })
+            .end();
           return;
         }
-        if (fault === 'malformed') {
+        const answer = () => {
+          const route = ROUTES.find(
+            r => r.method === req.method && r.pattern.test(url.pathname),
+          );
+          if (!route) {
+            res.writeHead(404).end();
+            return;
+          }
+          route.handle(route.pattern.exec(url.pathname)!, url, body, req, res);
+        };
+        const fault = registry.fault(req.method!, url.pathname);
+        if (fault === undefined) {
+          answer();
+        } else if (fault === 'hang') {
+          // never answers
+        } else if (typeof fault === 'number') {
+          res.writeHead(fault).end('injected');
+        } else if (fault === 'malformed') {
           res
             .writeHead(200, {
               'content-type': 'application/vnd.oci.image.index.v1+json',
             })
             .end('{"schemaVersion": 2, "manifests": [');
-          return;
-        }
-        if (fault && 'redirect' in fault) {
+        } else if ('redirect' in fault) {
           res.writeHead(307, { location: fault.redirect }).end();
-          return;
-        }
-        if (fault && 'body' in fault) {
+        } else if ('body' in fault) {
           res
             .writeHead(200, {
-              'content-type': 'application/vnd.oci.image.manifest.v1+json',
+              'content-type':
+                fault.contentType ??
+                'application/vnd.oci.image.manifest.v1+json',
             })
             .end(fault.body);
-          return;
+        } else if ('delayMs' in fault) {
+          setTimeout(answer, fault.delayMs);
+        } else {
+          res.writeHead(200, {
+            'content-type': 'application/vnd.oci.image.manifest.v1+json',
+          });
+          const drip = setInterval(() => res.write(' '), fault.dripEveryMs);
+          res.on('close', () => clearInterval(drip));
         }
-
-        const route = ROUTES.find(
-          r => r.method === req.method && r.pattern.test(url.pathname),
-        );
-        if (!route) {
-          res.writeHead(404).end();
-          return;
-        }
-        route.handle(route.pattern.exec(url.pathname)!, url, body, req, res);
       });
     },
   );

@@ -12,6 +12,7 @@ export const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
 const EMPTY_CONFIG = 'application/vnd.oci.empty.v1+json';
 const SIMPLE_SIGNING = 'application/vnd.dev.cosign.simplesigning.v1+json';
 const BUNDLE_V03 = 'application/vnd.dev.sigstore.bundle.v0.3+json';
+export const DSSE_ENVELOPE = 'application/vnd.dsse.envelope.v1+json';
 
 export const PROVENANCE = 'https://slsa.dev/provenance/v1';
 export const SBOM = 'https://cyclonedx.org/bom/v1.6';
@@ -273,13 +274,19 @@ export async function cosignAttest(
   const layers = [];
   for (const envelope of envelopes) {
     layers.push(
-      await pusher.blob(
-        repository,
-        JSON.stringify(envelope),
-        'application/vnd.dsse.envelope.v1+json',
-      ),
+      await pusher.blob(repository, JSON.stringify(envelope), DSSE_ENVELOPE),
     );
   }
+  return pushAttestationTag(pusher, repository, digest, layers);
+}
+
+/** The `sha256-<hex>.att` manifest over layers already pushed, listed as given (repeats too). */
+export async function pushAttestationTag(
+  pusher: Pusher,
+  repository: string,
+  digest: string,
+  layers: PushedDescriptor[],
+) {
   return pusher.manifest(repository, `${digest.replace(':', '-')}.att`, {
     schemaVersion: 2,
     mediaType: OCI_MANIFEST,

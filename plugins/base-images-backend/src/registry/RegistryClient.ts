@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import { RegistryConfig } from '@internal/backstage-plugin-base-images-common';
+import { CheckBudget } from './CheckBudget';
 import { RegistryError } from './errors';
 import {
   checkManifestShape,
@@ -109,23 +110,56 @@ export class RegistryClient {
     }
   }
 
+  /** Why a request or its body failed, as the check's error. */
+  private failure(
+    host: string,
+    error: unknown,
+    budget: CheckBudget,
+  ): RegistryError {
+    if (error instanceof RegistryError) return error;
+    if (budget.signal.aborted) return budget.deadlineError();
+    const cause =
+      (error as Error).name === 'TimeoutError'
+        ? `timed out after ${this.options.timeoutMs} ms`
+        : `${(error as Error).message}${
+            (error as any).cause?.code ? ` (${(error as any).cause.code})` : ''
+          }`;
+    return new RegistryError(
+      'unavailable',
+      `${host} could not be reached: ${cause}`,
+    );
+  }
+
+  /**
+   * Reads a body up to `maxBytes` (one object's limit: over it, the content is
+   * untrustworthy) and within the check's byte budget (over it, the check
+   * stops). The request's signal aborts a body that drips at the deadline.
+   */
   private async readLimited(
+    host: string,
     response: Response,
     maxBytes: number,
     what: string,
+    budget: CheckBudget,
   ): Promise<Buffer> {
     const declared = Number(response.headers.get('content-length'));
-    if (declared > maxBytes) {
+    try {
+      if (declared > maxBytes) {
+        throw new RegistryError(
+          'integrity',
+          `${what} is ${declared} bytes, over the ${maxBytes}-byte limit`,
+        );
+      }
+      if (declared > 0) budget.expectBytes(declared);
+    } catch (error) {
       await response.body?.cancel();
-      throw new RegistryError(
-        'integrity',
-        `${what} is ${declared} bytes, over the ${maxBytes}-byte limit`,
-      );
+      throw error;
     }
     const chunks: Buffer[] = [];
     let total = 0;
-    if (response.body) {
-      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+    try {
+      for await (const chunk of (response.body ??
+        []) as AsyncIterable<Uint8Array>) {
         total += chunk.length;
         if (total > maxBytes) {
           throw new RegistryError(
@@ -133,18 +167,31 @@ export class RegistryClient {
             `${what} is over the ${maxBytes}-byte limit`,
           );
         }
+        budget.countBytes(chunk.length);
         chunks.push(Buffer.from(chunk));
       }
+    } catch (error) {
+      throw this.failure(host, error, budget);
     }
     return Buffer.concat(chunks);
   }
 
-  /** One HTTP exchange with timeout, manual redirects restricted to allowed hosts. */
+  /**
+   * One HTTP exchange with timeout and the check's deadline, manual redirects
+   * restricted to allowed hosts. Credentials go to the host they were meant
+   * for only: a redirect elsewhere (a blob CDN) is sent without them.
+   */
   private async send(
     registry: RegistryConfig,
     url: URL,
     headers: Record<string, string>,
+    budget: CheckBudget,
   ): Promise<Response> {
+    const anonymous = Object.fromEntries(
+      Object.entries(headers).filter(
+        ([name]) => name.toLowerCase() !== 'authorization',
+      ),
+    );
     let current = url;
     for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
       this.checkUrl(
@@ -152,27 +199,20 @@ export class RegistryClient {
         current,
         hop === 0 ? 'Registry URL' : 'Redirect to',
       );
+      budget.countRequest();
       const sameHost = current.host === url.host;
       let response: Response;
       try {
         response = await fetch(current, {
-          headers: sameHost ? headers : { ...headers, authorization: '' },
+          headers: sameHost ? headers : anonymous,
           redirect: 'manual',
-          signal: AbortSignal.timeout(this.options.timeoutMs),
+          signal: AbortSignal.any([
+            budget.signal,
+            AbortSignal.timeout(this.options.timeoutMs),
+          ]),
         });
       } catch (error) {
-        const cause =
-          (error as Error).name === 'TimeoutError'
-            ? `timed out after ${this.options.timeoutMs} ms`
-            : `${(error as Error).message}${
-                (error as any).cause?.code
-                  ? ` (${(error as any).cause.code})`
-                  : ''
-              }`;
-        throw new RegistryError(
-          'unavailable',
-          `${registry.host} could not be reached: ${cause}`,
-        );
+        throw this.failure(registry.host, error, budget);
       }
       if (
         response.status >= 300 &&
@@ -195,6 +235,7 @@ export class RegistryClient {
     registry: RegistryConfig,
     challenge: Challenge,
     scope: string,
+    budget: CheckBudget,
   ): Promise<string> {
     const realm = challenge.params.realm;
     if (!realm)
@@ -222,7 +263,7 @@ export class RegistryClient {
         `${registry.credentials.username}:${registry.credentials.password}`,
       ).toString('base64')}`;
     }
-    const response = await this.send(registry, realmUrl, headers);
+    const response = await this.send(registry, realmUrl, headers, budget);
     if (response.status !== 200) {
       await response.body?.cancel();
       throw new RegistryError(
@@ -238,7 +279,13 @@ export class RegistryClient {
     try {
       body = JSON.parse(
         (
-          await this.readLimited(response, 64 * 1024, 'token response')
+          await this.readLimited(
+            registry.host,
+            response,
+            64 * 1024,
+            'token response',
+            budget,
+          )
         ).toString('utf8'),
       );
     } catch (error) {
@@ -267,6 +314,7 @@ export class RegistryClient {
     repository: string,
     path: string,
     accept: string,
+    budget: CheckBudget,
   ): Promise<Response> {
     const registry = this.registryFor(host);
     if (!registry)
@@ -281,7 +329,7 @@ export class RegistryClient {
     if (cached && cached.expires > Date.now())
       headers.authorization = `Bearer ${cached.token}`;
 
-    let response = await this.send(registry, url, headers);
+    let response = await this.send(registry, url, headers, budget);
     if (response.status !== 401) return response;
     await response.body?.cancel();
     const challenge = parseChallenge(response.headers.get('www-authenticate'));
@@ -290,6 +338,7 @@ export class RegistryClient {
         registry,
         challenge,
         scope,
+        budget,
       )}`;
     } else if (
       challenge?.scheme === 'basic' &&
@@ -308,7 +357,7 @@ export class RegistryClient {
         }`,
       );
     }
-    response = await this.send(registry, url, headers);
+    response = await this.send(registry, url, headers, budget);
     if (response.status === 401 || response.status === 403) {
       await response.body?.cancel();
       throw new RegistryError(
@@ -326,13 +375,25 @@ export class RegistryClient {
   }
 
   /**
-   * Fetches a manifest or index by tag or digest. The digest is computed from
-   * the bytes; when the reference is a digest it must match.
+   * Fetches a manifest or index by tag or digest, once per check. The digest
+   * is computed from the bytes; when the reference is a digest it must match.
    */
-  async getManifest(
+  getManifest(
     host: string,
     repository: string,
     reference: string,
+    budget: CheckBudget,
+  ): Promise<FetchedManifest | undefined> {
+    return budget.once(`manifest ${host}/${repository}:${reference}`, () =>
+      this.fetchManifest(host, repository, reference, budget),
+    );
+  }
+
+  private async fetchManifest(
+    host: string,
+    repository: string,
+    reference: string,
+    budget: CheckBudget,
   ): Promise<FetchedManifest | undefined> {
     const what = `manifest ${host}/${repository}:${reference}`;
     const response = await this.get(
@@ -340,13 +401,20 @@ export class RegistryClient {
       repository,
       `manifests/${reference}`,
       MANIFEST_ACCEPT,
+      budget,
     );
     if (response.status === 404) {
       await response.body?.cancel();
       return undefined;
     }
     await this.failUnlessOk(response, what);
-    const bytes = await this.readLimited(response, this.options.maxBytes, what);
+    const bytes = await this.readLimited(
+      host,
+      response,
+      this.options.maxBytes,
+      what,
+      budget,
+    );
     const digest = sha256Digest(bytes);
     if (reference.startsWith('sha256:') && digest !== reference) {
       throw new RegistryError(
@@ -374,21 +442,49 @@ export class RegistryClient {
     return { digest, mediaType, bytes, manifest };
   }
 
-  /** Fetches a blob and checks that it hashes to its digest. */
-  async getBlob(
+  /**
+   * Fetches a blob, once per check, and checks that it hashes to its digest.
+   * `maxBytes` is the limit for this one blob.
+   */
+  getBlob(
     host: string,
     repository: string,
     digest: string,
+    budget: CheckBudget,
     maxBytes = this.options.maxBytes,
   ): Promise<Buffer> {
+    return budget.once(`blob ${host}/${repository}@${digest} ${maxBytes}`, () =>
+      this.fetchBlob(host, repository, digest, budget, maxBytes),
+    );
+  }
+
+  private async fetchBlob(
+    host: string,
+    repository: string,
+    digest: string,
+    budget: CheckBudget,
+    maxBytes: number,
+  ): Promise<Buffer> {
     const what = `blob ${digest.slice(0, 19)} of ${host}/${repository}`;
-    const response = await this.get(host, repository, `blobs/${digest}`, '*/*');
+    const response = await this.get(
+      host,
+      repository,
+      `blobs/${digest}`,
+      '*/*',
+      budget,
+    );
     if (response.status === 404) {
       await response.body?.cancel();
       throw new RegistryError('integrity', `${what} is missing`);
     }
     await this.failUnlessOk(response, what);
-    const bytes = await this.readLimited(response, maxBytes, what);
+    const bytes = await this.readLimited(
+      host,
+      response,
+      maxBytes,
+      what,
+      budget,
+    );
     if (sha256Digest(bytes) !== digest) {
       throw new RegistryError(
         'integrity',
@@ -400,40 +496,49 @@ export class RegistryClient {
 
   /**
    * Referrers of a digest: the OCI 1.1 referrers API, or the `sha256-<hex>`
-   * tag that registries without it hold instead (`source` tells which).
+   * tag that registries without it hold instead (`source` tells which). A
+   * list over the check's referrer limit stops the check.
    */
   async getReferrers(
     host: string,
     repository: string,
     digest: string,
+    budget: CheckBudget,
   ): Promise<{
     source: 'referrers' | 'referrers-tag';
     descriptors: Descriptor[];
   }> {
+    const what = `the referrers list of ${digest.slice(0, 19)} on ${host}`;
     const response = await this.get(
       host,
       repository,
       `referrers/${digest}`,
       OCI_INDEX,
+      budget,
     );
     if (response.ok) {
       const bytes = await this.readLimited(
+        host,
         response,
         this.options.maxBytes,
         `referrers of ${digest}`,
+        budget,
       );
+      let index: Manifest;
       try {
-        const index = checkManifestShape(
-          JSON.parse(bytes.toString('utf8')),
-          `referrers of ${digest}`,
-        );
-        return { source: 'referrers', descriptors: index.manifests ?? [] };
-      } catch {
+        const parsed = JSON.parse(bytes.toString('utf8'));
+        // Counted before each entry is checked: the limit bounds that work too.
+        if (Array.isArray(parsed?.manifests))
+          budget.cap(parsed.manifests, 'maxReferrers', what, 'referrers');
+        index = checkManifestShape(parsed, `referrers of ${digest}`);
+      } catch (error) {
+        if (error instanceof RegistryError) throw error;
         throw new RegistryError(
           'unavailable',
           `referrers of ${digest} on ${host} is not a valid index`,
         );
       }
+      return { source: 'referrers', descriptors: index.manifests ?? [] };
     }
     await response.body?.cancel();
     if (
@@ -450,6 +555,7 @@ export class RegistryClient {
       host,
       repository,
       digest.replace(':', '-'),
+      budget,
     );
     if (!fallback) return { source: 'referrers-tag', descriptors: [] };
     if (!INDEX_TYPES.has(fallback.mediaType) && !fallback.manifest.manifests) {
@@ -460,7 +566,12 @@ export class RegistryClient {
     }
     return {
       source: 'referrers-tag',
-      descriptors: fallback.manifest.manifests ?? [],
+      descriptors: budget.cap(
+        fallback.manifest.manifests ?? [],
+        'maxReferrers',
+        what,
+        'referrers',
+      ),
     };
   }
 }

@@ -1,8 +1,9 @@
 /**
  * What went wrong talking to a registry. `unavailable`: the registry could not
- * be asked (network, timeout, 5xx, auth, refused host); the last known result
- * stands. `integrity`: it answered with content that cannot be trusted
- * (digest mismatch, oversize, malformed) and the image counts as invalid.
+ * be asked (network, timeout, 5xx, auth, refused host) or the check ran out of
+ * its budget (CheckLimitError); the last known result stands. `integrity`: it
+ * answered with content that cannot be trusted (digest mismatch, a single
+ * object over its size limit, malformed) and the image counts as invalid.
  */
 export class RegistryError extends Error {
   readonly name = 'RegistryError';

@@ -1,9 +1,15 @@
 import {
   AttestationReport,
   AttestationResult,
+  familiarImageReference,
   ImageReference,
   SignatureResult,
 } from '@internal/backstage-plugin-base-images-common';
+import {
+  CheckBudget,
+  CheckLimits,
+  DEFAULT_CHECK_LIMITS,
+} from '../registry/CheckBudget';
 import { RegistryError } from '../registry/errors';
 import {
   BUILDKIT_REFERENCE_DIGEST,
@@ -21,6 +27,7 @@ import { FetchedManifest, RegistryClient } from '../registry/RegistryClient';
 import { TrustedKey, trustedKeysFor } from '../trust/keys';
 import {
   checkStatement,
+  SignatureCap,
   verifyCosignSignature,
   verifyDsseEnvelope,
   verifySigstoreBundle,
@@ -32,9 +39,17 @@ export interface CheckResult {
   report: AttestationReport;
 }
 
-/** Referrers examined per subject: a registry cannot make us fetch without end. */
-const MAX_REFERRERS = 64;
+/** Largest signature payload: a simple-signing payload is well under 1 KiB. */
+const MAX_PAYLOAD_BYTES = 64 * 1024;
+/** Largest statement, envelope or bundle: SBOMs of large images reach a few MiB. */
 const MAX_STATEMENT_BYTES = 8 * 1024 * 1024;
+
+export interface ImageCheckerOptions {
+  requiredAttestations: string[];
+  platform: string;
+  /** Overrides of the per-check limits (DEFAULT_CHECK_LIMITS otherwise). */
+  limits?: Partial<CheckLimits>;
+}
 
 interface Location {
   host: string;
@@ -42,6 +57,7 @@ interface Location {
 }
 
 interface CheckState {
+  budget: CheckBudget;
   keys: TrustedKey[];
   /** Digests that count as "the image": the index and the selected platform manifest. */
   imageDigests: Set<string>;
@@ -54,19 +70,33 @@ interface CheckState {
 
 const short = (digest: string) => digest.slice(0, 19);
 
+/** A registry listing something twice gains nothing: each is fetched and verified once. */
+function uniqueBy<T>(items: T[], key: (item: T) => string): T[] {
+  const seen = new Set<string>();
+  return items.filter(item => {
+    const value = key(item);
+    if (seen.has(value)) return false;
+    seen.add(value);
+    return true;
+  });
+}
+
 /**
  * Verifies one image: resolves it, then finds and checks its signatures and
  * attestations (OCI referrers or their tag fallback, cosign `.sig`/`.att`
  * tags, BuildKit in-index attestations, DHI's signed attestation manifests).
+ * Each check has its own budget (CheckBudget): a registry that lists, serves
+ * or waits without end stops the check as `unavailable` instead.
  */
 export class ImageChecker {
+  private readonly limits: CheckLimits;
+
   constructor(
     private readonly client: RegistryClient,
-    private readonly options: {
-      requiredAttestations: string[];
-      platform: string;
-    },
-  ) {}
+    private readonly options: ImageCheckerOptions,
+  ) {
+    this.limits = { ...DEFAULT_CHECK_LIMITS, ...options.limits };
+  }
 
   async check(image: ImageReference): Promise<CheckResult> {
     const now = new Date().toISOString();
@@ -84,7 +114,9 @@ export class ImageChecker {
     }
     const required =
       registry.requiredAttestations ?? this.options.requiredAttestations;
+    const budget = new CheckBudget(familiarImageReference(image), this.limits);
     const state: CheckState = {
+      budget,
       keys: trustedKeysFor(registry),
       imageDigests: new Set(),
       manifests: new Map(),
@@ -117,6 +149,7 @@ export class ImageChecker {
       image.registry,
       image.repository,
       image.digest ?? image.tag ?? 'latest',
+      budget,
     );
     if (!top) {
       const reference = image.digest
@@ -131,7 +164,12 @@ export class ImageChecker {
     state.manifests.set(top.digest, top.bytes);
     const buildkit: Descriptor[] = [];
     if (INDEX_TYPES.has(top.mediaType) || top.manifest.manifests) {
-      const entries = top.manifest.manifests ?? [];
+      const entries = budget.cap(
+        top.manifest.manifests ?? [],
+        'maxIndexEntries',
+        'the image index',
+        'entries',
+      );
       const [os, architecture, variant] = this.options.platform.split('/');
       const platform = entries.find(
         m =>
@@ -145,6 +183,7 @@ export class ImageChecker {
           image.registry,
           image.repository,
           platform.digest,
+          budget,
         );
         if (!manifest)
           throw new RegistryError(
@@ -196,8 +235,9 @@ export class ImageChecker {
       location.host,
       location.repository,
       digest,
+      state.budget,
     );
-    for (const descriptor of descriptors.slice(0, MAX_REFERRERS)) {
+    for (const descriptor of uniqueBy(descriptors, d => d.digest)) {
       await this.readReferrer(location, descriptor, digest, source, state);
     }
     const tag = digest.replace(':', '-');
@@ -205,6 +245,7 @@ export class ImageChecker {
       location.host,
       location.repository,
       `${tag}.sig`,
+      state.budget,
     );
     if (sig)
       await this.readSignatureManifest(
@@ -218,6 +259,7 @@ export class ImageChecker {
       location.host,
       location.repository,
       `${tag}.att`,
+      state.budget,
     );
     if (att) await this.readDsseLayers(location, att, 'cosign-tag', state);
   }
@@ -233,6 +275,7 @@ export class ImageChecker {
       location.host,
       location.repository,
       descriptor.digest,
+      state.budget,
     );
     if (!manifest) {
       state.signatures.push({
@@ -262,7 +305,7 @@ export class ImageChecker {
       manifest.manifest.artifactType ??
       manifest.manifest.config?.mediaType ??
       '';
-    const layers = manifest.manifest.layers ?? [];
+    const layers = this.layersOf(manifest, 'referrer', state);
     if (layers.some(l => l.mediaType === COSIGN_SIMPLE_SIGNING)) {
       await this.readSignatureManifest(
         location,
@@ -300,15 +343,22 @@ export class ImageChecker {
     source: string,
     state: CheckState,
   ) {
-    for (const layer of (manifest.manifest.layers ?? []).filter(
+    const layers = this.layersOf(manifest, 'signature manifest', state).filter(
       l => l.mediaType === COSIGN_SIMPLE_SIGNING,
+    );
+    // Signatures by several keys share one payload: the pair is the unit.
+    for (const layer of uniqueBy(
+      layers,
+      l => `${l.digest} ${l.annotations?.[COSIGN_SIGNATURE_ANNOTATION]}`,
     )) {
       const payload = await this.client.getBlob(
         location.host,
         location.repository,
         layer.digest,
-        64 * 1024,
+        state.budget,
+        MAX_PAYLOAD_BYTES,
       );
+      await state.budget.pause();
       const result = verifyCosignSignature(
         payload,
         layer.annotations?.[COSIGN_SIGNATURE_ANNOTATION],
@@ -331,18 +381,27 @@ export class ImageChecker {
     source: string,
     state: CheckState,
   ) {
-    for (const layer of manifest.manifest.layers ?? []) {
+    const layers = state.budget.cap(
+      manifest.manifest.layers ?? [],
+      'maxBundleLayers',
+      `the bundle manifest ${short(manifest.digest)}`,
+      'bundles',
+    );
+    for (const layer of uniqueBy(layers, l => l.digest)) {
       const bytes = await this.client.getBlob(
         location.host,
         location.repository,
         layer.digest,
+        state.budget,
         MAX_STATEMENT_BYTES,
       );
+      await state.budget.pause();
       const result = verifySigstoreBundle(
         bytes,
         state.keys,
         state.imageDigests,
         state.manifests.get(subject),
+        this.signatureCap(`the Sigstore bundle ${short(layer.digest)}`, state),
       );
       if (result.predicateType) {
         state.attestations.push({
@@ -370,16 +429,26 @@ export class ImageChecker {
     source: string,
     state: CheckState,
   ) {
-    for (const layer of (manifest.manifest.layers ?? []).filter(
-      l => l.mediaType === DSSE_ENVELOPE,
-    )) {
+    const layers = this.layersOf(
+      manifest,
+      'attestation manifest',
+      state,
+    ).filter(l => l.mediaType === DSSE_ENVELOPE);
+    for (const layer of uniqueBy(layers, l => l.digest)) {
       const bytes = await this.client.getBlob(
         location.host,
         location.repository,
         layer.digest,
+        state.budget,
         MAX_STATEMENT_BYTES,
       );
-      const result = verifyDsseEnvelope(bytes, state.keys, state.imageDigests);
+      await state.budget.pause();
+      const result = verifyDsseEnvelope(
+        bytes,
+        state.keys,
+        state.imageDigests,
+        this.signatureCap(`the DSSE envelope ${short(layer.digest)}`, state),
+      );
       state.attestations.push({
         predicateType:
           result.predicateType ??
@@ -422,6 +491,7 @@ export class ImageChecker {
         location.host,
         location.repository,
         descriptor.digest,
+        state.budget,
       ));
     if (!manifest)
       throw new RegistryError(
@@ -448,12 +518,14 @@ export class ImageChecker {
       location.host,
       location.repository,
       manifest.digest,
+      state.budget,
     );
-    for (const referrer of descriptors.slice(0, MAX_REFERRERS)) {
+    for (const referrer of uniqueBy(descriptors, d => d.digest)) {
       const signatureManifest = await this.client.getManifest(
         location.host,
         location.repository,
         referrer.digest,
+        state.budget,
       );
       if (
         signatureManifest?.manifest.layers?.some(
@@ -473,6 +545,7 @@ export class ImageChecker {
       location.host,
       location.repository,
       `${manifest.digest.replace(':', '-')}.sig`,
+      state.budget,
     );
     if (sig)
       await this.readSignatureManifest(
@@ -487,17 +560,24 @@ export class ImageChecker {
     const signed =
       ownSignatures.length > 0 && ownSignatures.every(s => s.verified);
 
-    for (const layer of (manifest.manifest.layers ?? []).filter(
+    const layers = this.layersOf(
+      manifest,
+      'attestation manifest',
+      state,
+    ).filter(
       l =>
         l.mediaType === IN_TOTO ||
         l.mediaType.startsWith('application/vnd.in-toto'),
-    )) {
+    );
+    for (const layer of uniqueBy(layers, l => l.digest)) {
       const bytes = await this.client.getBlob(
         location.host,
         location.repository,
         layer.digest,
+        state.budget,
         MAX_STATEMENT_BYTES,
       );
+      await state.budget.pause();
       const statement = checkStatement(bytes, state.imageDigests);
       const predicateType =
         statement.predicateType ??
@@ -530,6 +610,26 @@ export class ImageChecker {
         });
       }
     }
+  }
+
+  /** The layers of a manifest this check reads, within the layer limit. */
+  private layersOf(
+    manifest: FetchedManifest,
+    kind: string,
+    state: CheckState,
+  ): Descriptor[] {
+    return state.budget.cap(
+      manifest.manifest.layers ?? [],
+      'maxLayers',
+      `the ${kind} ${short(manifest.digest)}`,
+      'layers',
+    );
+  }
+
+  /** Counts an envelope's or bundle's signatures against the limit before any is verified. */
+  private signatureCap(what: string, state: CheckState): SignatureCap {
+    return (items, noun) =>
+      state.budget.cap(items, 'maxSignatures', what, noun);
   }
 
   private decide(

@@ -15,12 +15,28 @@ export interface StatementResult extends VerificationResult {
   predicateType?: string;
 }
 
-const BASE64 =
-  /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+/**
+ * Counts a list of signatures (or of a bundle's signature material) against
+ * the check's limit, throwing when it is over: called before any of them is
+ * verified, so a padded envelope costs nothing.
+ */
+export type SignatureCap = (items: unknown[], noun: string) => void;
+
+/**
+ * Base64 characters with at most two `=` at the end; with the length a
+ * multiple of four, that is canonical padding. One character class and no
+ * groups: a repeated group overflows the regexp stack on multi-MiB payloads.
+ */
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 const IN_TOTO_PAYLOAD = 'application/vnd.in-toto+json';
 
 export function decodeBase64(value: unknown, what: string): Buffer {
-  if (typeof value !== 'string' || value.length === 0 || !BASE64.test(value)) {
+  if (
+    typeof value !== 'string' ||
+    value.length === 0 ||
+    value.length % 4 !== 0 ||
+    !BASE64.test(value)
+  ) {
     throw new Error(`${what} is not valid base64`);
   }
   return Buffer.from(value, 'base64');
@@ -144,6 +160,7 @@ export function verifyDsseEnvelope(
   envelopeBytes: Buffer,
   keys: TrustedKey[],
   subjectDigests: Set<string>,
+  capSignatures: SignatureCap,
 ): StatementResult {
   let envelope: any;
   try {
@@ -151,6 +168,10 @@ export function verifyDsseEnvelope(
   } catch {
     return { verified: false, message: 'the DSSE envelope is not JSON' };
   }
+  const signatures: any[] = Array.isArray(envelope?.signatures)
+    ? envelope.signatures
+    : [];
+  capSignatures(signatures, 'signatures');
   let payload: Buffer;
   try {
     payload = decodeBase64(envelope?.payload, 'the DSSE payload');
@@ -169,9 +190,6 @@ export function verifyDsseEnvelope(
     };
   }
   const pae = dsse.preAuthEncoding(envelope.payloadType, payload);
-  const signatures: any[] = Array.isArray(envelope.signatures)
-    ? envelope.signatures
-    : [];
   let signer: TrustedKey | undefined;
   for (const entry of signatures) {
     try {
@@ -228,11 +246,28 @@ export function verifySigstoreBundle(
   bundleBytes: Buffer,
   keys: TrustedKey[],
   subjectDigests: Set<string>,
-  artifact?: Buffer,
+  artifact: Buffer | undefined,
+  capSignatures: SignatureCap,
 ): StatementResult {
+  let json: any;
+  try {
+    json = JSON.parse(bundleBytes.toString('utf8'));
+  } catch {
+    return { verified: false, message: 'the Sigstore bundle is not JSON' };
+  }
+  // Counted before parsing: @sigstore/verify compares timestamps pairwise.
+  const material = json?.verificationMaterial;
+  for (const [list, noun] of [
+    [json?.dsseEnvelope?.signatures, 'signatures'],
+    [material?.tlogEntries, 'transparency-log entries'],
+    [material?.timestampVerificationData?.rfc3161Timestamps, 'timestamps'],
+    [material?.x509CertificateChain?.certificates, 'certificates'],
+  ] as const) {
+    if (Array.isArray(list)) capSignatures(list, noun);
+  }
   let bundle;
   try {
-    bundle = bundleFromJSON(JSON.parse(bundleBytes.toString('utf8')));
+    bundle = bundleFromJSON(json);
   } catch (error) {
     return {
       verified: false,
