@@ -5,6 +5,15 @@ export interface Config {
    * start-up with the key's name. Nothing here is visible to the frontend.
    */
   baseImages?: {
+    /**
+     * Who may use the Template Editor and dry-run, force base-image re-checks
+     * and delete catalog entities and locations: user and group entity refs
+     * with their kind, for example `user:development/guest` or
+     * `group:default/platform-team` (members of a listed group count).
+     * Enforced by the portal's permission policy (packages/backend).
+     * Default: an empty list, so nobody is an admin.
+     */
+    admins?: string[];
     defaults?: {
       /** Image flavor when a template does not ask for one. Default `standard` (Debian). */
       flavor?: 'standard' | 'alpine';

@@ -26,10 +26,9 @@ backend.add(
 // base-image status: signatures, attestations and policy verdicts
 backend.add(import('@internal/backstage-plugin-base-images-backend'));
 
-// permissions
+// permissions: baseImages.admins may use the Template Editor, dry-run, force
+// re-checks and delete catalog entities; everyone signed in may do the rest
 backend.add(import('@backstage/plugin-permission-backend'));
-backend.add(
-  import('@backstage/plugin-permission-backend-module-allow-all-policy'),
-);
+backend.add(import('./modules/permissionPolicy'));
 
 backend.start();

@@ -5,6 +5,7 @@ import {
 } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { Entity } from '@backstage/catalog-model';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import request from 'supertest';
 import { baseImagesPlugin } from './plugin';
 import { startFakeRegistry, FakeRegistry } from './__testUtils__/fakeRegistry';
@@ -27,13 +28,30 @@ const component = (
   },
 });
 
+/** The one user the mock permission policy lets force re-checks. */
+const ADMIN = 'user:default/admin';
+
 describe('base-images backend plugin', () => {
   let registry: FakeRegistry;
   let server: Awaited<ReturnType<typeof startTestBackend>>['server'];
+  const auth = mockServices.auth();
+  const permissions = mockServices.permissions.mock({
+    authorize: async (requests, { credentials }) =>
+      requests.map(() => ({
+        result:
+          auth.isPrincipal(credentials, 'user') &&
+          credentials.principal.userEntityRef === ADMIN
+            ? AuthorizeResult.ALLOW
+            : AuthorizeResult.DENY,
+      })),
+  });
 
   beforeAll(async () => {
     registry = await startFakeRegistry();
-    await pushImage(new Pusher(registry), 'library/python', '3.13-slim');
+    const pusher = new Pusher(registry);
+    await pushImage(pusher, 'library/python', '3.13-slim');
+    // checked by the refresh tests only, so no earlier check rate-limits them
+    await pushImage(pusher, 'library/python', '3.12-slim');
     const entities: Entity[] = [
       {
         apiVersion: 'backstage.io/v1alpha1',
@@ -76,11 +94,16 @@ describe('base-images backend plugin', () => {
         'compliance/frameworks': 'x'.repeat(2000),
       }),
       component('none', {}),
+      component('refreshable', {
+        'base-image/ref': `${registry.host}/library/python:3.12-slim`,
+        'base-image/runtime': 'python',
+      }),
     ];
     ({ server } = await startTestBackend({
       features: [
         baseImagesPlugin,
         catalogServiceMock.factory({ entities }),
+        permissions.factory,
         // a request without a token carries no credentials, as in production
         mockServices.httpAuth.factory({
           defaultCredentials: mockCredentials.none(),
@@ -155,14 +178,65 @@ describe('base-images backend plugin', () => {
     });
   });
 
-  it('refresh re-checks now', async () => {
+  const refresh = (name: string, user?: string) =>
+    request(server)
+      .post(`/api/base-images/entities/component/default/${name}/refresh`)
+      .set('Authorization', mockCredentials.user.header(user));
+
+  it('refresh re-checks now, for those allowed to, at most once a minute', async () => {
     const before = registry.requests.length;
-    const response = await request(server)
-      .post('/api/base-images/entities/component/default/plain/refresh')
-      .set('Authorization', mockCredentials.user.header());
+    const response = await refresh('refreshable', ADMIN);
     expect(response.status).toBe(200);
     expect(response.body.policy.compliant).toBe(true);
+    expect(response.body.attestation.message).toBe('no signature found');
     expect(registry.requests.length).toBeGreaterThan(before);
+    expect(permissions.authorize).toHaveBeenLastCalledWith(
+      [
+        {
+          permission: expect.objectContaining({
+            name: 'base-images.entity.refresh',
+            resourceType: 'catalog-entity',
+          }),
+          resourceRef: 'component:default/refreshable',
+        },
+      ],
+      { credentials: expect.anything() },
+    );
+
+    const afterFirst = registry.requests.length;
+    const again = await refresh('refreshable', ADMIN);
+    expect(again.status).toBe(200);
+    expect(again.body.attestation.message).toMatch(
+      /^no signature found \(checked \d+ s ago; an image is re-checked at most once a minute\)$/,
+    );
+    expect(registry.requests.length).toBe(afterFirst);
+  });
+
+  it('refuses a refresh without the permission (403), while reading stays open', async () => {
+    const before = registry.requests.length;
+    const denied = await refresh('plain');
+    expect(denied.status).toBe(403);
+    expect(denied.body.error).toMatchObject({
+      name: 'NotAllowedError',
+      message: expect.stringMatching(
+        /You may not force a re-check of the base image of component:default\/plain \(permission base-images\.entity\.refresh\)/,
+      ),
+    });
+    expect(registry.requests.length).toBe(before);
+    expect((await get('/entities/component/default/plain')).status).toBe(200);
+  });
+
+  it('lists the refresh permission in the permission metadata', async () => {
+    const response = await request(server)
+      .get('/api/base-images/.well-known/backstage/permissions/metadata')
+      .set('Authorization', mockCredentials.service.header());
+    expect(response.status).toBe(200);
+    expect(response.body.permissions).toContainEqual({
+      type: 'resource',
+      name: 'base-images.entity.refresh',
+      attributes: { action: 'update' },
+      resourceType: 'catalog-entity',
+    });
   });
 
   it('bad annotations become clear messages, not errors', async () => {
@@ -244,21 +318,23 @@ describe('base-images backend plugin', () => {
   it('lists the fleet, filterable', async () => {
     const all = await get('/overview');
     expect(all.status).toBe(200);
-    expect(all.body.totalCount).toBe(5);
+    expect(all.body.totalCount).toBe(6);
     expect(all.body.items.map((i: any) => i.entityRef).sort()).toEqual([
       'component:default/bad-compliance',
       'component:default/broken',
       'component:default/drifted',
       'component:default/elsewhere',
       'component:default/plain',
+      'component:default/refreshable',
     ]);
     const hipaa = await get('/overview?framework=hipaa');
     expect(hipaa.body.items.map((i: any) => i.entityRef)).toEqual([
       'component:default/drifted',
     ]);
     const unsigned = await get('/overview?status=unsigned&compliant=true');
-    expect(unsigned.body.items.map((i: any) => i.entityRef)).toEqual([
+    expect(unsigned.body.items.map((i: any) => i.entityRef).sort()).toEqual([
       'component:default/plain',
+      'component:default/refreshable',
     ]);
     expect((await get('/overview?status=bogus')).status).toBe(400);
   });

@@ -3,7 +3,10 @@ import {
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
-import { readBaseImagesConfig } from '@internal/backstage-plugin-base-images-common';
+import {
+  baseImagesPermissions,
+  readBaseImagesConfig,
+} from '@internal/backstage-plugin-base-images-common';
 import { ResultStore } from './database/ResultStore';
 import { RegistryClient } from './registry/RegistryClient';
 import { AttestationService } from './service/AttestationService';
@@ -28,6 +31,8 @@ export const baseImagesPlugin = createBackendPlugin({
         httpRouter: coreServices.httpRouter,
         httpAuth: coreServices.httpAuth,
         auth: coreServices.auth,
+        permissions: coreServices.permissions,
+        permissionsRegistry: coreServices.permissionsRegistry,
         logger: coreServices.logger,
         config: coreServices.rootConfig,
         database: coreServices.database,
@@ -38,6 +43,8 @@ export const baseImagesPlugin = createBackendPlugin({
         httpRouter,
         httpAuth,
         auth,
+        permissions,
+        permissionsRegistry,
         logger,
         config,
         database,
@@ -45,6 +52,8 @@ export const baseImagesPlugin = createBackendPlugin({
         catalog,
       }) {
         const baseImages = readBaseImagesConfig(config);
+        // listed in the permission metadata, for policies and admin tools
+        permissionsRegistry.addPermissions(baseImagesPermissions);
         const settings = readStatusSettings(config);
         const client = new RegistryClient({
           registries: baseImages.registries,
@@ -86,7 +95,13 @@ export const baseImagesPlugin = createBackendPlugin({
         });
 
         httpRouter.use(
-          createRouter({ httpAuth, catalog, statuses, config: baseImages }),
+          createRouter({
+            httpAuth,
+            permissions,
+            catalog,
+            statuses,
+            config: baseImages,
+          }),
         );
       },
     });

@@ -17,6 +17,45 @@ describe('readBaseImagesConfig', () => {
       'cis',
     ]);
     expect(config.registries).toEqual([]);
+    expect(config.admins).toEqual([]);
+  });
+
+  it('reads admins as normalised user and group refs', () => {
+    expect(
+      read({
+        admins: [
+          'user:development/guest',
+          'Group:Default/Platform-Team',
+          'group:security-team',
+        ],
+      })().admins,
+    ).toEqual([
+      'user:development/guest',
+      'group:default/platform-team',
+      'group:default/security-team',
+    ]);
+  });
+
+  it.each([
+    [['guest'], /'baseImages\.admins\[0\]': "guest" is not an entity ref/],
+    [
+      ['user:default/dan', 'component:default/portal'],
+      /'baseImages\.admins\[1\]': "component:default\/portal" is a component ref; only user: and group: refs can be admins/,
+    ],
+    [
+      ['group:default/platform team'],
+      /'baseImages\.admins\[0\]': .* has an invalid namespace or name/,
+    ],
+    [['user:'], /'baseImages\.admins\[0\]'/],
+  ])('rejects admins %j naming the item', (admins, message) => {
+    expect(read({ admins })).toThrow(BaseImagesConfigError);
+    expect(read({ admins })).toThrow(message);
+  });
+
+  it('rejects admins that are not a list', () => {
+    expect(read({ admins: 'group:default/platform-team' })).toThrow(
+      /baseImages\.admins/,
+    );
   });
 
   it.each([

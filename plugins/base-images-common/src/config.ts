@@ -1,5 +1,10 @@
+import {
+  makeValidator,
+  parseEntityRef,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
 import type { Config } from '@backstage/config';
-import { parseImageReference } from './image/imageReference';
+import { parseRegistryHost } from './image/imageReference';
 import {
   DEFAULT_DHI_REGISTRY,
   DEFAULT_FRAMEWORKS,
@@ -38,6 +43,7 @@ const LOOPBACK_HOST = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?$/;
 /** Every key `baseImages` understands, by path, for the typo check. */
 const KNOWN_KEYS: Record<string, string[]> = {
   [ROOT]: [
+    'admins',
     'defaults',
     'runtimes',
     'dhi',
@@ -163,21 +169,9 @@ function readCapabilities(
 
 function readHost(value: string, key: string): string {
   try {
-    const parsed = parseImageReference(`${value}/probe`);
-    if (
-      parsed.registry !== value.toLowerCase() &&
-      !(value === 'docker.io' || value === 'index.docker.io')
-    ) {
-      throw new Error('not a bare host');
-    }
-    return parsed.registry;
-  } catch {
-    throw new BaseImagesConfigError(
-      key,
-      `${JSON.stringify(
-        value,
-      )} is not a registry host[:port] (no scheme, no path)`,
-    );
+    return parseRegistryHost(value);
+  } catch (error) {
+    throw new BaseImagesConfigError(key, (error as Error).message);
   }
 }
 
@@ -401,6 +395,52 @@ function readRegistries(configs: Config[] | undefined): RegistryConfig[] {
   return registries;
 }
 
+/** Kinds whose refs may be listed in `baseImages.admins`. */
+const ADMIN_KINDS = ['user', 'group'];
+const entityRefParts = makeValidator();
+
+/**
+ * `baseImages.admins`, each a `user:` or `group:` ref with its kind spelled
+ * out (a bare name could mean either), normalised to
+ * `kind:namespace/name` in lowercase as the auth backend issues them.
+ */
+function readAdmins(config: Config | undefined): string[] {
+  const values = config?.getOptionalStringArray('admins') ?? [];
+  return values.map((value, i) => {
+    const key = `${ROOT}.admins[${i}]`;
+    let ref: { kind: string; namespace: string; name: string };
+    try {
+      ref = parseEntityRef(value);
+    } catch {
+      throw new BaseImagesConfigError(
+        key,
+        `${JSON.stringify(
+          value,
+        )} is not an entity ref; write user:<namespace>/<name> or group:<namespace>/<name>`,
+      );
+    }
+    if (!ADMIN_KINDS.includes(ref.kind.toLowerCase())) {
+      throw new BaseImagesConfigError(
+        key,
+        `${JSON.stringify(value)} is a ${
+          ref.kind
+        } ref; only user: and group: refs can be admins`,
+      );
+    }
+    // refs are case-insensitive; namespaces are validated as stored (lowercase)
+    if (
+      !entityRefParts.isValidNamespace(ref.namespace.toLowerCase()) ||
+      !entityRefParts.isValidEntityName(ref.name)
+    ) {
+      throw new BaseImagesConfigError(
+        key,
+        `${JSON.stringify(value)} has an invalid namespace or name`,
+      );
+    }
+    return stringifyEntityRef(ref);
+  });
+}
+
 /**
  * Reads and validates everything under `baseImages`, filling in the seed's
  * defaults. Throws {@link BaseImagesConfigError} naming the offending key, so a
@@ -458,6 +498,7 @@ export function readBaseImagesConfig(root: Config): BaseImagesConfig {
   if (policy) checkKeys(policy, `${ROOT}.policy`, `${ROOT}.policy`);
 
   return {
+    admins: readAdmins(config),
     defaultFlavor,
     runtimes: readRuntimes(config?.getOptionalConfig('runtimes')),
     dhi: {

@@ -6,6 +6,7 @@
  */
 export * from './annotations';
 export * from './config';
+export * from './permissions';
 export * from './image/imageReference';
 export * from './policy/types';
 export * from './policy/defaults';

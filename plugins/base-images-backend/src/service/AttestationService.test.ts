@@ -1,5 +1,8 @@
 import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
-import { parseImageReference } from '@internal/backstage-plugin-base-images-common';
+import {
+  ImageReference,
+  parseImageReference,
+} from '@internal/backstage-plugin-base-images-common';
 import { ResultStore } from '../database/ResultStore';
 import { checkerFor } from '../__testUtils__/checker';
 import { startFakeRegistry, FakeRegistry } from '../__testUtils__/fakeRegistry';
@@ -12,7 +15,11 @@ import {
   VEX,
 } from '../__testUtils__/images';
 import { Pusher } from '../__testUtils__/pusher';
-import { AttestationService } from './AttestationService';
+import {
+  AttestationService,
+  FORCED_CHECK_INTERVAL_MS,
+} from './AttestationService';
+import { CheckResult } from './ImageChecker';
 
 jest.setTimeout(60_000);
 
@@ -45,14 +52,31 @@ describe('AttestationService', () => {
     registry.fault = () => undefined;
   });
 
+  /** A clock the tests move on, so forced re-checks are not rate-limited. */
+  function testClock() {
+    let now = Date.now();
+    return {
+      now: () => now,
+      advance: (ms: number) => {
+        now += ms;
+      },
+    };
+  }
+
+  async function createStore(databaseId: Parameters<typeof databases.init>[0]) {
+    const knex = await databases.init(databaseId);
+    return ResultStore.create({ getClient: async () => knex } as any);
+  }
+
   async function createService(
     databaseId: Parameters<typeof databases.init>[0],
-    tagTtlMs = 60_000,
+    options: {
+      clock?: ReturnType<typeof testClock>;
+      store?: ResultStore;
+      checker?: { check(image: ImageReference): Promise<CheckResult> };
+    } = {},
   ) {
-    const knex = await databases.init(databaseId);
-    const store = await ResultStore.create({
-      getClient: async () => knex,
-    } as any);
+    const store = options.store ?? (await createStore(databaseId));
     const { client, checker } = checkerFor(
       [
         {
@@ -65,17 +89,42 @@ describe('AttestationService', () => {
     );
     return new AttestationService({
       client,
-      checker,
+      checker: options.checker ?? checker,
       store,
       logger: mockServices.logger.mock(),
-      tagTtlMs,
+      tagTtlMs: 60_000,
+      now: options.clock?.now,
     });
+  }
+
+  /** Stands in for the registry: counts checks, each taking a little while. */
+  function countingChecker() {
+    const counter = {
+      checks: 0,
+      async check(): Promise<CheckResult> {
+        counter.checks++;
+        const n = counter.checks;
+        await new Promise(resolve => setTimeout(resolve, 20));
+        return {
+          digest: `sha256:${'a'.repeat(64)}`,
+          report: {
+            status: 'verified',
+            checkedAt: new Date().toISOString(),
+            message: `check ${n}`,
+            signatures: [],
+            attestations: [],
+          },
+        };
+      },
+    };
+    return counter;
   }
 
   it.each(databases.eachSupportedId())(
     'caches by digest and serves repeat requests from the cache (%p)',
     async databaseId => {
-      const service = await createService(databaseId);
+      const clock = testClock();
+      const service = await createService(databaseId, { clock });
       const first = await service.status(parseImageReference(image));
       expect(first.report.status).toBe('verified');
       expect(first.digest).toMatch(/^sha256:/);
@@ -83,6 +132,7 @@ describe('AttestationService', () => {
       const second = await service.status(parseImageReference(image));
       expect(second).toEqual(first);
       expect(registry.requests.length).toBe(requests);
+      clock.advance(FORCED_CHECK_INTERVAL_MS + 1000);
       await service.status(parseImageReference(image), { force: true });
       expect(registry.requests.length).toBeGreaterThan(requests);
     },
@@ -114,10 +164,12 @@ describe('AttestationService', () => {
   it.each(databases.eachSupportedId())(
     'an outage turns a refresh into unavailable with the last known result (%p)',
     async databaseId => {
-      const service = await createService(databaseId);
+      const clock = testClock();
+      const service = await createService(databaseId, { clock });
       await service.status(parseImageReference(image));
       for (const fault of [500, 'hang', 'malformed'] as const) {
         registry.fault = () => fault;
+        clock.advance(FORCED_CHECK_INTERVAL_MS + 1000);
         const { report, digest } = await service.status(
           parseImageReference(image),
           { force: true },
@@ -155,7 +207,8 @@ describe('AttestationService', () => {
   it.each(databases.eachSupportedId())(
     'integrity failures are stored as invalid (%p)',
     async databaseId => {
-      const service = await createService(databaseId);
+      const clock = testClock();
+      const service = await createService(databaseId, { clock });
       registry.fault = (_m, path) =>
         path.endsWith('/manifests/3.13')
           ? { body: Buffer.alloc(5 * 1024 * 1024, 32) }
@@ -165,12 +218,91 @@ describe('AttestationService', () => {
       });
       expect(report.status).toBe('invalid');
       registry.fault = () => 500;
+      clock.advance(FORCED_CHECK_INTERVAL_MS + 1000);
       const later = await service.status(parseImageReference(image), {
         force: true,
       });
       expect(later.report.lastKnown?.status).toBe('invalid');
     },
   );
+
+  it.each(databases.eachSupportedId())(
+    'forced re-checks of one image run at most once a minute (%p)',
+    async databaseId => {
+      const clock = testClock();
+      const checker = countingChecker();
+      const service = await createService(databaseId, { clock, checker });
+      const force = () =>
+        service.status(parseImageReference(image), { force: true });
+
+      const burst = await Promise.all(Array.from({ length: 50 }, force));
+      expect(checker.checks).toBe(1);
+      expect(new Set(burst.map(r => r.report.message))).toEqual(
+        new Set(['check 1']),
+      );
+
+      clock.advance(30_000);
+      const soon = await force();
+      expect(checker.checks).toBe(1);
+      expect(soon.report).toMatchObject({
+        status: 'verified',
+        message:
+          'check 1 (checked 30 s ago; an image is re-checked at most once a minute)',
+      });
+      expect(soon.digest).toBe(`sha256:${'a'.repeat(64)}`);
+
+      clock.advance(31_000);
+      expect((await force()).report.message).toBe('check 2');
+      expect(checker.checks).toBe(2);
+    },
+  );
+
+  it.each(databases.eachSupportedId())(
+    'the limit holds across replicas through the stored result (%p)',
+    async databaseId => {
+      const clock = testClock();
+      const store = await createStore(databaseId);
+      const first = countingChecker();
+      const second = countingChecker();
+      const replicaA = await createService(databaseId, {
+        clock,
+        store,
+        checker: first,
+      });
+      const replicaB = await createService(databaseId, {
+        clock,
+        store,
+        checker: second,
+      });
+      await replicaA.status(parseImageReference(image), { force: true });
+      clock.advance(10_000);
+      const fromB = await replicaB.status(parseImageReference(image), {
+        force: true,
+      });
+      expect(second.checks).toBe(0);
+      expect(fromB.report.message).toBe(
+        'check 1 (checked 10 s ago; an image is re-checked at most once a minute)',
+      );
+      clock.advance(FORCED_CHECK_INTERVAL_MS);
+      await replicaB.status(parseImageReference(image), { force: true });
+      expect(second.checks).toBe(1);
+    },
+  );
+
+  it('an outage is not re-asked within the minute either', async () => {
+    const clock = testClock();
+    const service = await createService('SQLITE_3', { clock });
+    registry.fault = () => 503;
+    const ref = parseImageReference(`${registry.host}/other/outage:1`);
+    expect((await service.status(ref, { force: true })).report.status).toBe(
+      'unavailable',
+    );
+    const requests = registry.requests.length;
+    const again = await service.status(ref, { force: true });
+    expect(again.report.status).toBe('unavailable');
+    expect(again.report.message).toMatch(/at most once a minute/);
+    expect(registry.requests.length).toBe(requests);
+  });
 
   it('images on registries outside the allow-list are not-checked, and never contacted', async () => {
     const service = await createService('SQLITE_3');

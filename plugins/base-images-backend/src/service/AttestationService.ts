@@ -15,10 +15,21 @@ export interface ImageStatus {
 }
 
 /**
+ * However often a re-check of one image is forced, the registry is asked at
+ * most this often; a force sooner gets the latest result.
+ */
+export const FORCED_CHECK_INTERVAL_MS = 60_000;
+
+/** Bound on the per-image maps kept in memory (oldest entries go first). */
+const MAX_REMEMBERED_IMAGES = 10_000;
+
+/**
  * Attestation status of images, cached by digest in the plugin database. One
  * check per image at a time: concurrent callers share the one in flight.
- * Registry failures never throw: they become `unavailable` with the last
- * known result.
+ * Forced re-checks of an image run at most once per
+ * {@link FORCED_CHECK_INTERVAL_MS}, on this replica and, through the stored
+ * result's time, across replicas. Registry failures never throw: they become
+ * `unavailable` with the last known result.
  */
 export class AttestationService {
   private readonly inflight = new Map<string, Promise<ImageStatus>>();
@@ -27,18 +38,28 @@ export class AttestationService {
     string,
     { status: ImageStatus; expires: number }
   >();
+  /** This replica's latest check per image, whatever its outcome (an outage is never stored). */
+  private readonly lastChecks = new Map<
+    string,
+    { status: ImageStatus; startedAt: number }
+  >();
+  private readonly now: () => number;
   /** Registry checks started, for the fleet-refresh benchmark and tests. */
   checksStarted = 0;
 
   constructor(
     private readonly options: {
-      client: RegistryClient;
-      checker: ImageChecker;
+      client: Pick<RegistryClient, 'registryFor'>;
+      checker: Pick<ImageChecker, 'check'>;
       store: ResultStore;
       logger: LoggerService;
       tagTtlMs: number;
+      /** Milliseconds since the epoch; tests move it on. Default `Date.now`. */
+      now?: () => number;
     },
-  ) {}
+  ) {
+    this.now = options.now ?? Date.now;
+  }
 
   async status(
     image: ImageReference,
@@ -55,13 +76,16 @@ export class AttestationService {
       };
     }
     const key = formatImageReference(image);
-    if (!options.force) {
+    if (options.force) {
+      const recent = await this.recentCheck(key);
+      if (recent) return recent;
+    } else {
       const hot = this.recent.get(key);
-      if (hot && hot.expires > Date.now()) return hot.status;
+      if (hot && hot.expires > this.now()) return hot.status;
       const cached = await this.options.store.getByRef(key);
       if (
         cached &&
-        Date.now() - cached.resolvedAt.getTime() < this.options.tagTtlMs
+        this.now() - cached.resolvedAt.getTime() < this.options.tagTtlMs
       ) {
         const status = {
           report: cached.report,
@@ -73,30 +97,77 @@ export class AttestationService {
     }
     let pending = this.inflight.get(key);
     if (!pending) {
-      pending = this.runCheck(image, key).finally(() =>
-        this.inflight.delete(key),
-      );
+      const startedAt = this.now();
+      pending = this.runCheck(image, key, new Date(startedAt))
+        .then(status => {
+          rememberBounded(this.lastChecks, key, { status, startedAt });
+          return status;
+        })
+        .finally(() => this.inflight.delete(key));
       this.inflight.set(key, pending);
     }
     return pending;
   }
 
+  /**
+   * What a forced re-check gets instead of a new one when the image was
+   * checked less than {@link FORCED_CHECK_INTERVAL_MS} ago: the check in
+   * flight, this replica's last result, or the stored result (which another
+   * replica may have written).
+   */
+  private async recentCheck(key: string): Promise<ImageStatus | undefined> {
+    const local = this.recentLocalCheck(key);
+    if (local) return local;
+    const stored = await this.options.store.getByRef(key);
+    // Checked again after the wait: a check may have started or finished meanwhile.
+    const localAfterRead = this.recentLocalCheck(key);
+    if (localAfterRead) return localAfterRead;
+    if (!stored) return undefined;
+    const resolvedAt = stored.resolvedAt.getTime();
+    if (this.now() - resolvedAt >= FORCED_CHECK_INTERVAL_MS) return undefined;
+    return this.servedInstead(
+      { report: stored.report, digest: digestOf(stored.digestKey) },
+      resolvedAt,
+    );
+  }
+
+  private recentLocalCheck(
+    key: string,
+  ): Promise<ImageStatus> | ImageStatus | undefined {
+    const inflight = this.inflight.get(key);
+    if (inflight) return inflight;
+    const last = this.lastChecks.get(key);
+    if (last && this.now() - last.startedAt < FORCED_CHECK_INTERVAL_MS) {
+      return this.servedInstead(last.status, last.startedAt);
+    }
+    return undefined;
+  }
+
+  /** A copy of `status` whose message says why it is not a new check. */
+  private servedInstead(status: ImageStatus, checkedAt: number): ImageStatus {
+    const seconds = Math.max(0, Math.round((this.now() - checkedAt) / 1000));
+    return {
+      ...status,
+      report: {
+        ...status.report,
+        message: `${status.report.message} (checked ${seconds} s ago; an image is re-checked at most once a minute)`,
+      },
+    };
+  }
+
   private remember(key: string, status: ImageStatus, resolvedAt: number) {
-    this.recent.delete(key);
-    this.recent.set(key, {
+    rememberBounded(this.recent, key, {
       status,
       expires: resolvedAt + this.options.tagTtlMs,
     });
-    if (this.recent.size > 10_000)
-      this.recent.delete(this.recent.keys().next().value!);
   }
 
   private async runCheck(
     image: ImageReference,
     key: string,
+    started: Date,
   ): Promise<ImageStatus> {
     this.checksStarted++;
-    const started = new Date();
     try {
       const result = await this.options.checker.check(image);
       const digestKey = `${image.registry}/${image.repository}@${
@@ -154,6 +225,13 @@ export class AttestationService {
       };
     }
   }
+}
+
+/** Sets `key` as the newest entry, dropping the oldest beyond the bound. */
+function rememberBounded<T>(map: Map<string, T>, key: string, value: T) {
+  map.delete(key);
+  map.set(key, value);
+  if (map.size > MAX_REMEMBERED_IMAGES) map.delete(map.keys().next().value!);
 }
 
 function digestOf(digestKey: string): string | undefined {

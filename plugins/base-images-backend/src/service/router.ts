@@ -1,10 +1,16 @@
-import { HttpAuthService } from '@backstage/backend-plugin-api';
+import {
+  BackstageCredentials,
+  HttpAuthService,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
 import { stringifyEntityRef } from '@backstage/catalog-model';
-import { InputError, NotFoundError } from '@backstage/errors';
+import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
   ATTESTATION_STATUSES,
   BaseImagesConfig,
+  baseImagesEntityRefreshPermission,
   MissingEntityError,
   OverviewResponse,
   PolicyError,
@@ -34,11 +40,12 @@ const previewRequest = z.object({
 
 export function createRouter(options: {
   httpAuth: HttpAuthService;
+  permissions: PermissionsService;
   catalog: CatalogService;
   statuses: EntityStatusService;
   config: BaseImagesConfig;
 }): express.Router {
-  const { httpAuth, catalog, statuses, config } = options;
+  const { httpAuth, permissions, catalog, statuses, config } = options;
   const loaders = new EntityLoaderFactory(catalog);
   const router = Router();
   router.use(express.json());
@@ -47,7 +54,7 @@ export function createRouter(options: {
     res.json({ status: 'ok' });
   });
 
-  async function entityStatus(req: express.Request, force: boolean) {
+  function entityRefOf(req: express.Request): string {
     const { kind, namespace, name } = req.params;
     for (const [part, value] of Object.entries({ kind, namespace, name })) {
       if (!NAME.test(value))
@@ -57,8 +64,14 @@ export function createRouter(options: {
           )} is not a valid entity ref part`,
         );
     }
-    const credentials = await httpAuth.credentials(req);
-    const entityRef = stringifyEntityRef({ kind, namespace, name });
+    return stringifyEntityRef({ kind, namespace, name });
+  }
+
+  async function entityStatus(
+    entityRef: string,
+    credentials: BackstageCredentials,
+    force: boolean,
+  ) {
     const load = loaders.forCredentials(credentials);
     const entity = await load(entityRef);
     if (!entity) throw new NotFoundError(`${entityRef} was not found`);
@@ -66,11 +79,31 @@ export function createRouter(options: {
   }
 
   router.get('/entities/:kind/:namespace/:name', async (req, res) => {
-    res.json(await entityStatus(req, false));
+    const entityRef = entityRefOf(req);
+    const credentials = await httpAuth.credentials(req);
+    res.json(await entityStatus(entityRef, credentials, false));
   });
 
+  // Forcing a registry check costs registry work: only for those the
+  // permission policy allows (baseImages.admins in this portal's policy).
   router.post('/entities/:kind/:namespace/:name/refresh', async (req, res) => {
-    res.json(await entityStatus(req, true));
+    const entityRef = entityRefOf(req);
+    const credentials = await httpAuth.credentials(req);
+    const [decision] = await permissions.authorize(
+      [
+        {
+          permission: baseImagesEntityRefreshPermission,
+          resourceRef: entityRef,
+        },
+      ],
+      { credentials },
+    );
+    if (decision.result === AuthorizeResult.DENY) {
+      throw new NotAllowedError(
+        `You may not force a re-check of the base image of ${entityRef} (permission ${baseImagesEntityRefreshPermission.name}); its status is re-checked on the regular schedule, or ask someone listed in baseImages.admins`,
+      );
+    }
+    res.json(await entityStatus(entityRef, credentials, true));
   });
 
   // What base-images:resolve would choose for a new service: the form preview.

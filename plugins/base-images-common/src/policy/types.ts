@@ -89,6 +89,8 @@ export interface BaseImagesConfig {
   situations: Record<Situation, Capability[]>;
   registries: RegistryConfig[];
   requiredAttestations: string[];
+  /** Normalised `user:` and `group:` refs from `baseImages.admins`; empty means nobody. */
+  admins: string[];
 }
 
 /** A framework that applies to an entity, with the entity it came from. */

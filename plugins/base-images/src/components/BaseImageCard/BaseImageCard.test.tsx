@@ -1,5 +1,14 @@
 import { EntityProvider } from '@backstage/plugin-catalog-react';
-import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
+import {
+  AuthorizeResult,
+  EvaluatePermissionRequest,
+} from '@backstage/plugin-permission-common';
+import { permissionApiRef } from '@backstage/plugin-permission-react';
+import {
+  mockApis,
+  renderInTestApp,
+  TestApiProvider,
+} from '@backstage/test-utils';
 import { ATTESTATION_STATUSES } from '@internal/backstage-plugin-base-images-common';
 import { screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
@@ -10,9 +19,37 @@ import { BaseImageCard } from './BaseImageCard';
 // rendering Material UI tables and menus is slow when the suite shares two busy cores
 jest.setTimeout(30_000);
 
+/**
+ * The entity under another name: usePermission caches decisions by request
+ * for the whole test file, so each permission test asks about its own entity.
+ */
+const named = (name: string) => ({
+  ...entity,
+  metadata: { ...entity.metadata, name },
+});
+
+/** Permission requests the card made, and the answer it gets. */
+const permissionRequests: EvaluatePermissionRequest[] = [];
+let refreshDecision: AuthorizeResult.ALLOW | AuthorizeResult.DENY;
+beforeEach(() => {
+  permissionRequests.length = 0;
+  refreshDecision = AuthorizeResult.ALLOW;
+});
+const permissionApi = mockApis.permission({
+  authorize: request => {
+    permissionRequests.push(request);
+    return refreshDecision;
+  },
+});
+
 function renderCard(api = mockApi(), subject = entity) {
   return renderInTestApp(
-    <TestApiProvider apis={[[baseImagesApiRef, api]]}>
+    <TestApiProvider
+      apis={[
+        [baseImagesApiRef, api],
+        [permissionApiRef, permissionApi],
+      ]}
+    >
       <EntityProvider entity={subject}>
         <BaseImageCard />
       </EntityProvider>
@@ -197,6 +234,38 @@ describe('BaseImageCard', () => {
       namespace: 'default',
       name: 'patient-portal',
     });
+  });
+
+  it('asks for the refresh permission on this entity', async () => {
+    await renderCard(mockApi(), named('allowed-service'));
+    await screen.findByText('Verified', { selector: STATUS });
+    expect(permissionRequests).toEqual([
+      {
+        permission: expect.objectContaining({
+          name: 'base-images.entity.refresh',
+        }),
+        resourceRef: 'component:default/allowed-service',
+      },
+    ]);
+    await waitFor(() =>
+      expect(
+        screen.getByRole('button', { name: 'Re-check base image' }),
+      ).toBeEnabled(),
+    );
+  });
+
+  it('disables refresh, saying why, without the permission', async () => {
+    refreshDecision = AuthorizeResult.DENY;
+    await renderCard(mockApi(), named('denied-service'));
+    await screen.findByText('Verified', { selector: STATUS });
+    const button = screen.getByRole('button', { name: 'Re-check base image' });
+    await waitFor(() => expect(button).toBeDisabled());
+    await userEvent.hover(button.parentElement!);
+    expect(
+      await screen.findByText(
+        'Only base-image admins may force a re-check; the status is re-checked on a schedule',
+      ),
+    ).toBeInTheDocument();
   });
 
   it('shows a failed refresh as an error', async () => {

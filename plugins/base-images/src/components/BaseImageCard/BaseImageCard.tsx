@@ -1,5 +1,8 @@
 import { useCallback, useState } from 'react';
-import { getCompoundEntityRef } from '@backstage/catalog-model';
+import {
+  getCompoundEntityRef,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
 import {
   InfoCard,
   Progress,
@@ -9,9 +12,11 @@ import {
 } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
+import { usePermission } from '@backstage/plugin-permission-react';
 import {
   ANNOTATION_BASE_IMAGE_REF,
   BaseImageStatusResponse,
+  baseImagesEntityRefreshPermission,
 } from '@internal/backstage-plugin-base-images-common';
 import Box from '@material-ui/core/Box';
 import Chip from '@material-ui/core/Chip';
@@ -217,6 +222,10 @@ export function BaseImageCard() {
   const [refreshing, setRefreshing] = useState(false);
   const [refreshError, setRefreshError] = useState<Error>();
   const annotated = !!entity.metadata.annotations?.[ANNOTATION_BASE_IMAGE_REF];
+  const refreshPermission = usePermission({
+    permission: baseImagesEntityRefreshPermission,
+    resourceRef: stringifyEntityRef(entity),
+  });
   const { value, loading, error } = useAsync(
     async () => (annotated ? api.getEntityStatus(entityRef) : undefined),
     [api, annotated, entityRef.kind, entityRef.namespace, entityRef.name],
@@ -234,15 +243,27 @@ export function BaseImageCard() {
   }, [api, entityRef]);
 
   const status = refreshed ?? value;
+  const refreshDenied =
+    !refreshPermission.loading && !refreshPermission.allowed;
   const action = annotated ? (
-    <IconButton
-      aria-label="Re-check base image"
-      title="Re-check now"
-      onClick={refresh}
-      disabled={refreshing || loading}
+    <Tooltip
+      title={
+        refreshDenied
+          ? 'Only base-image admins may force a re-check; the status is re-checked on a schedule'
+          : 'Re-check now'
+      }
     >
-      <RefreshIcon />
-    </IconButton>
+      {/* a disabled button fires no events: the span keeps the tooltip working */}
+      <span>
+        <IconButton
+          aria-label="Re-check base image"
+          onClick={refresh}
+          disabled={!refreshPermission.allowed || refreshing || loading}
+        >
+          <RefreshIcon />
+        </IconButton>
+      </span>
+    </Tooltip>
   ) : undefined;
 
   let content: React.ReactNode;
