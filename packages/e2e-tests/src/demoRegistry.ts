@@ -56,6 +56,14 @@ async function signedWithAttestations(
  */
 export async function startDemoRegistry(
   workDir: string,
+  options: {
+    /** More catalog locations, for what only the tests register. */
+    extraLocations?: Array<{
+      type: 'file';
+      target: string;
+      rules?: Array<{ allow: string[] }>;
+    }>;
+  } = {},
 ): Promise<DemoRegistry> {
   fs.mkdirSync(workDir, { recursive: true });
   const registry = await startLocalRegistry();
@@ -139,11 +147,18 @@ export async function startDemoRegistry(
       },
       catalog: {
         locations: [
-          { type: 'file', target: path.join(ROOT, 'examples/all.yaml') },
+          // the same per-location rules as app-config.yaml (config arrays replace, not merge)
+          {
+            type: 'file',
+            target: path.join(ROOT, 'examples/all.yaml'),
+            rules: [
+              { allow: ['Location', 'Group', 'User', 'Domain', 'System'] },
+            ],
+          },
           {
             type: 'file',
             target: path.join(ROOT, 'templates/all.yaml'),
-            rules: [{ allow: ['Template'] }],
+            rules: [{ allow: ['Location', 'Template'] }],
           },
           { type: 'file', target: componentsPath },
           {
@@ -151,6 +166,7 @@ export async function startDemoRegistry(
             target: path.join(publishDir, '*', 'catalog-info.yaml'),
             rules: [{ allow: ['Component'] }],
           },
+          ...(options.extraLocations ?? []),
         ],
       },
     }),

@@ -17,6 +17,12 @@ import {
   waitUntil,
 } from './processes';
 import { launchBrowser, withPage } from './browser';
+import {
+  directoryContents,
+  Payload,
+  payloads,
+  renderWithPlainNunjucks,
+} from './payloads';
 
 /**
  * The portal as a new user gets it: the real backend and frontend on the
@@ -27,6 +33,38 @@ jest.setTimeout(600_000);
 
 const OUTPUT = path.join(ROOT, 'e2e-output');
 const DOCS = process.env.E2E_DOCS_DIR;
+
+const PYTHON_TEMPLATE = path.join(ROOT, 'templates', 'python-service');
+const readTemplate = () =>
+  yaml.parse(
+    fs.readFileSync(path.join(PYTHON_TEMPLATE, 'template.yaml'), 'utf8'),
+  );
+const SERVICE_VALUES = {
+  name: 'payload-probe',
+  description: 'probe',
+  owner: 'group:default/web-team',
+  system: 'system:default/marketing-site',
+  flavor: 'standard',
+  situation: 'production',
+};
+
+/**
+ * A registered template whose skeleton carries a payload in a file's text and
+ * in a file name: what a template author (not only a Template Editor user)
+ * could try. Returns the template file to register.
+ */
+function writeHostileTemplate(work: string): string {
+  const dir = path.join(work, 'hostile-template');
+  fs.cpSync(PYTHON_TEMPLATE, dir, { recursive: true });
+  const template = readTemplate();
+  template.metadata.name = 'hostile-payload';
+  template.metadata.title = 'Hostile payload (e2e only)';
+  fs.writeFileSync(path.join(dir, 'template.yaml'), yaml.stringify(template));
+  const [inText, inName] = payloads(path.join(work, 'registered-markers'));
+  fs.writeFileSync(path.join(dir, 'skeleton', 'PAYLOAD.md'), inText.content);
+  fs.writeFileSync(path.join(dir, 'skeleton', inName.content), 'x');
+  return path.join(dir, 'template.yaml');
+}
 
 describe('the portal', () => {
   let work: string;
@@ -39,7 +77,15 @@ describe('the portal', () => {
   beforeAll(async () => {
     fs.rmSync(OUTPUT, { recursive: true, force: true });
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'base-images-e2e-'));
-    demo = await startDemoRegistry(work);
+    demo = await startDemoRegistry(work, {
+      extraLocations: [
+        {
+          type: 'file',
+          target: writeHostileTemplate(work),
+          rules: [{ allow: ['Template'] }],
+        },
+      ],
+    });
     const logDir = path.join(OUTPUT, 'logs');
     backend = startService(
       'backend',
@@ -225,6 +271,119 @@ describe('the portal', () => {
     });
   });
 
+  describe('template text never runs code', () => {
+    const markerDir = () => path.join(work, 'markers');
+
+    async function dryRunWith(extra: { path: string; text: string }) {
+      const files = directoryContents(PYTHON_TEMPLATE);
+      files.push({
+        path: extra.path,
+        base64Content: Buffer.from(extra.text).toString('base64'),
+      });
+      return api<any>(token, '/api/scaffolder/v2/dry-run', {
+        method: 'POST',
+        body: JSON.stringify({
+          template: readTemplate(),
+          values: SERVICE_VALUES,
+          secrets: {},
+          directoryContents: files,
+        }),
+      });
+    }
+
+    function expectRefused(
+      response: { status: number; body: any },
+      payload: Payload,
+      file: string,
+    ) {
+      const text = JSON.stringify(response.body);
+      expect(response.status).not.toBe(200);
+      expect(text).toContain(`Skeleton file ${file}`);
+      expect(fs.existsSync(payload.marker)).toBe(false);
+    }
+
+    it('every payload class is real: plain nunjucks runs it', () => {
+      for (const payload of payloads(path.join(work, 'proof'))) {
+        renderWithPlainNunjucks(payload.content);
+        expect({
+          payload: payload.name,
+          ran: fs.existsSync(payload.marker),
+        }).toEqual({ payload: payload.name, ran: true });
+      }
+    });
+
+    const names = payloads(os.tmpdir()).map(p => [p.name]);
+
+    it.each(names)(
+      'dry-run as a guest with %s in a skeleton file: refused, nothing runs',
+      async name => {
+        const payload = payloads(markerDir()).find(p => p.name === name)!;
+        const response = await dryRunWith({
+          path: 'skeleton/PAYLOAD.md',
+          text: payload.content,
+        });
+        expectRefused(response, payload, 'PAYLOAD.md');
+      },
+    );
+
+    it.each(
+      payloads('/')
+        .slice(0, 4)
+        .map(p => [p.name]),
+    )(
+      'dry-run as a guest with %s in a file name: refused, nothing runs',
+      async name => {
+        const payload = payloads(markerDir()).find(p => p.name === name)!;
+        const response = await dryRunWith({
+          path: `skeleton/${payload.content}`,
+          text: 'x',
+        });
+        expectRefused(response, payload, '');
+      },
+    );
+
+    it('a registered template with payloads fails its task, and nothing runs', async () => {
+      const markers = payloads(path.join(work, 'registered-markers'));
+      const created = await api<{ id: string }>(
+        token,
+        '/api/scaffolder/v2/tasks',
+        {
+          method: 'POST',
+          body: JSON.stringify({
+            templateRef: 'template:default/hostile-payload',
+            values: SERVICE_VALUES,
+          }),
+        },
+      );
+      expect(created.status).toBe(201);
+      let task: any;
+      await waitUntil(
+        'the hostile task to end',
+        async () => {
+          task = (
+            await api<any>(token, `/api/scaffolder/v2/tasks/${created.body.id}`)
+          ).body;
+          return ['failed', 'completed', 'cancelled'].includes(task.status);
+        },
+        120_000,
+      );
+      expect(task.status).toBe('failed');
+      const events = await api<any[]>(
+        token,
+        `/api/scaffolder/v2/tasks/${created.body.id}/events`,
+      );
+      expect(JSON.stringify(events.body)).toContain('Skeleton file');
+      for (const payload of markers) {
+        expect(fs.existsSync(payload.marker)).toBe(false);
+      }
+    });
+
+    it('the backend is still up and serving after every payload', async () => {
+      expect((await api(token, '/api/base-images/health')).status).toBe(200);
+      expect(fs.readdirSync(markerDir())).toEqual([]);
+    });
+  });
+
   describe('status API', () => {
     it.each([
       ['signed-service', 'verified', true],
@@ -403,10 +562,22 @@ describe('the portal', () => {
             `${FRONTEND}/catalog/default/component/signed-service`,
           );
           await statusLabel(page, 'Verified').waitFor({ timeout: 60_000 });
-          await page
-            .getByRole('button', { name: 'Re-check base image' })
-            .click();
-          await statusLabel(page, 'Unavailable').waitFor({ timeout: 60_000 });
+          // An image is re-checked at most once a minute: until a minute has
+          // passed since its last check, Re-check serves the stored result.
+          await waitUntil(
+            'a forced re-check that reaches the stopped registry',
+            async () => {
+              await page
+                .getByRole('button', { name: 'Re-check base image' })
+                .click();
+              await page
+                .getByRole('button', { name: 'Re-check base image' })
+                .and(page.locator(':enabled'))
+                .waitFor({ timeout: 30_000 });
+              return (await statusLabel(page, 'Unavailable').count()) > 0;
+            },
+            120_000,
+          );
           await page.getByText(/Last known result: Verified/).waitFor();
           await shot(
             page,
