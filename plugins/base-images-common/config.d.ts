@@ -84,16 +84,5 @@ export interface Config {
     }>;
     /** Predicate-type prefixes a verified image must carry. */
     requiredAttestations?: string[];
-    /** The status backend's checks. */
-    status?: {
-      /** How often every distinct base image is re-checked. Default every 6 hours. */
-      refresh?: { minutes?: number; hours?: number };
-      /** Per registry request. Default 10000. */
-      requestTimeoutMs?: number;
-      /** How long a tag -> digest answer is trusted. Default 300. */
-      tagTtlSeconds?: number;
-      /** Platform picked from a multi-platform index. Default linux/amd64. */
-      platform?: string;
-    };
   };
 }

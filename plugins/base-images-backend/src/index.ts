@@ -1,11 +1,12 @@
 /**
- * Base-image status backend: policy verdicts and signature/attestation checks.
+ * Base-image status backend: policy verdicts and signature/attestation
+ * checks of each component's base image, at /api/base-images.
  *
  * @packageDocumentation
  */
 export { baseImagesPlugin as default } from './plugin';
-export { RegistryClient } from './registry/RegistryClient';
-export { RegistryError } from './registry/errors';
-export { ImageChecker } from './service/ImageChecker';
-export { AttestationService } from './service/AttestationService';
-export { refreshFleet } from './service/fleet';
+export { attestationServiceRef } from './service/attestationServiceRef';
+export type {
+  AttestationService,
+  ImageStatus,
+} from './service/AttestationService';

@@ -6,8 +6,10 @@ import {
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { Entity } from '@backstage/catalog-model';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { createServiceFactory } from '@backstage/backend-plugin-api';
 import request from 'supertest';
 import { baseImagesPlugin } from './plugin';
+import { attestationServiceRef } from './service/attestationServiceRef';
 import { startFakeRegistry, FakeRegistry } from './__testUtils__/fakeRegistry';
 import { Pusher } from './__testUtils__/pusher';
 import { pushImage } from './__testUtils__/images';
@@ -313,6 +315,83 @@ describe('base-images backend plugin', () => {
     ).rejects.toThrow(
       /Invalid app-config at 'baseImages\.registires': unknown key; did you mean 'baseImages\.registries'\?/,
     );
+  });
+
+  it('tells the digest a tag points at now, for pinning new services', async () => {
+    const post = (body: object) =>
+      request(server)
+        .post('/api/base-images/digests')
+        .set('Authorization', mockCredentials.service.header())
+        .send(body);
+    const slim = `${registry.host}/library/python:3.13-slim`;
+    const response = await post({
+      images: [slim, 'ghcr.io/acme/base:1', 'not an image', `${slim}-nope`],
+    });
+    expect(response.status).toBe(200);
+    const [pinned, elsewhere, malformed, missing] = response.body.items;
+    expect(pinned).toEqual({
+      image: slim,
+      digest: expect.stringMatching(/^sha256:[a-f0-9]{64}$/),
+    });
+    // the index digest, which is what `docker pull <tag>` resolves to
+    const index = registry.requests.length;
+    expect((await post({ images: [slim] })).body.items[0]).toEqual(pinned);
+    expect(registry.requests.length).toBe(index);
+    expect(elsewhere.message).toBe(
+      'ghcr.io is not in baseImages.registries, so it is never contacted',
+    );
+    expect(malformed.message).toMatch(/Invalid image reference "not an image"/);
+    expect(missing.message).toMatch(/was not found/);
+    expect((await post({ images: [] })).status).toBe(400);
+    expect(
+      (await post({ images: Array.from({ length: 11 }, () => slim) })).status,
+    ).toBe(400);
+    expect(
+      (await request(server).post('/api/base-images/digests').send({})).status,
+    ).toBe(401);
+  });
+
+  it('takes its attestation service from attestationServiceRef, so it can be swapped', async () => {
+    const status = jest.fn(async () => ({
+      digest: `sha256:${'b'.repeat(64)}`,
+      report: {
+        status: 'verified' as const,
+        checkedAt: new Date().toISOString(),
+        message: 'from the swapped service',
+        signatures: [],
+        attestations: [],
+      },
+    }));
+    const swapped = await startTestBackend({
+      features: [
+        baseImagesPlugin,
+        catalogServiceMock.factory({
+          entities: [
+            component('swapped', { 'base-image/ref': 'dhi.io/python:3.13' }),
+          ],
+        }),
+        createServiceFactory({
+          service: attestationServiceRef,
+          deps: {},
+          factory: () => ({
+            status,
+            resolveDigest: async () => ({ message: 'not used' }),
+          }),
+        }),
+        mockServices.rootConfig.factory({
+          data: { baseImages: { registries: [{ host: 'dhi.io' }] } },
+        }),
+      ],
+    });
+    const response = await request(swapped.server)
+      .get('/api/base-images/entities/component/default/swapped')
+      .set('Authorization', mockCredentials.user.header());
+    expect(response.body.attestation.message).toBe('from the swapped service');
+    expect(status).toHaveBeenCalledWith(
+      expect.objectContaining({ registry: 'dhi.io', repository: 'python' }),
+      { force: false },
+    );
+    await swapped.stop();
   });
 
   it('lists the fleet, filterable', async () => {

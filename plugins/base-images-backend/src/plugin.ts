@@ -7,21 +7,17 @@ import {
   baseImagesPermissions,
   readBaseImagesConfig,
 } from '@internal/backstage-plugin-base-images-common';
-import { ResultStore } from './database/ResultStore';
-import { RegistryClient } from './registry/RegistryClient';
-import { AttestationService } from './service/AttestationService';
+import { attestationServiceRef } from './service/attestationServiceRef';
 import { EntityStatusService } from './service/EntityStatusService';
 import { refreshFleet } from './service/fleet';
-import { ImageChecker } from './service/ImageChecker';
 import { createRouter } from './service/router';
 import { readStatusSettings } from './settings';
-
-/** Largest manifest, index or signature payload read from a registry. */
-const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 
 /**
  * Base-image status: policy verdicts and signature/attestation checks, at
  * /api/base-images.
+ *
+ * @public
  */
 export const baseImagesPlugin = createBackendPlugin({
   pluginId: 'base-images',
@@ -35,9 +31,9 @@ export const baseImagesPlugin = createBackendPlugin({
         permissionsRegistry: coreServices.permissionsRegistry,
         logger: coreServices.logger,
         config: coreServices.rootConfig,
-        database: coreServices.database,
         scheduler: coreServices.scheduler,
         catalog: catalogServiceRef,
+        attestations: attestationServiceRef,
       },
       async init({
         httpRouter,
@@ -47,40 +43,26 @@ export const baseImagesPlugin = createBackendPlugin({
         permissionsRegistry,
         logger,
         config,
-        database,
         scheduler,
         catalog,
+        attestations,
       }) {
         const baseImages = readBaseImagesConfig(config);
+        const settings = readStatusSettings(config);
         // listed in the permission metadata, for policies and admin tools
         permissionsRegistry.addPermissions(baseImagesPermissions);
-        const settings = readStatusSettings(config);
-        const client = new RegistryClient({
-          registries: baseImages.registries,
-          timeoutMs: settings.requestTimeoutMs,
-          maxBytes: MAX_MANIFEST_BYTES,
-        });
-        const attestations = new AttestationService({
-          client,
-          checker: new ImageChecker(client, {
-            requiredAttestations: baseImages.requiredAttestations,
-            platform: settings.platform,
-          }),
-          store: await ResultStore.create(database),
-          logger,
-          tagTtlMs: settings.tagTtlMs,
-        });
         const statuses = new EntityStatusService({
           config: baseImages,
           attestations,
         });
 
-        // Global scope: with several replicas, one of them runs each refresh.
+        // Global scope: with several replicas, one of them runs each refresh;
+        // another takes over only after refreshTimeout.
         await scheduler.scheduleTask({
           id: 'base-images-refresh',
           frequency: settings.refresh,
-          timeout: { minutes: 30 },
-          initialDelay: { minutes: 1 },
+          timeout: settings.refreshTimeout,
+          initialDelay: settings.refreshInitialDelay,
           scope: 'global',
           fn: async () => {
             const { components, images } = await refreshFleet({
@@ -100,6 +82,7 @@ export const baseImagesPlugin = createBackendPlugin({
             permissions,
             catalog,
             statuses,
+            attestations,
             config: baseImages,
           }),
         );

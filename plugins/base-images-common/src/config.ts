@@ -6,6 +6,12 @@ import {
 import type { Config } from '@backstage/config';
 import { parseRegistryHost } from './image/imageReference';
 import {
+  FRAMEWORK_ID_PATTERN,
+  LOOPBACK_HOST_PATTERN,
+  TAG_PATTERN,
+  VERSION_PATTERN,
+} from './patterns';
+import {
   DEFAULT_DHI_REGISTRY,
   DEFAULT_FRAMEWORKS,
   DEFAULT_REQUIRED_ATTESTATIONS,
@@ -35,13 +41,14 @@ export class BaseImagesConfigError extends Error {
 }
 
 const ROOT = 'baseImages';
-const FRAMEWORK_ID = /^[a-z0-9][a-z0-9._-]{0,63}$/;
-const VERSION = /^\d+(\.\d+){0,2}$/;
-const TAG = /^[\w][\w.-]{0,127}$/;
-const LOOPBACK_HOST = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?$/;
 
-/** Every key `baseImages` understands, by path, for the typo check. */
-const KNOWN_KEYS: Record<string, string[]> = {
+/**
+ * Every key `baseImages` understands, by path, for the typo check:
+ * `baseImages.status` and `baseImages.publish` belong to the status backend
+ * and the scaffolder module, which check their own keys. Tests compare this
+ * with the config.d.ts schemas.
+ */
+export const BASE_IMAGES_CONFIG_KEYS: Record<string, string[]> = {
   [ROOT]: [
     'admins',
     'defaults',
@@ -130,7 +137,7 @@ export function assertKnownConfigKeys(
 }
 
 function checkKeys(config: Config, path: string, schemaPath: string): void {
-  assertKnownConfigKeys(config, path, KNOWN_KEYS[schemaPath]);
+  assertKnownConfigKeys(config, path, BASE_IMAGES_CONFIG_KEYS[schemaPath]);
 }
 
 function readEnum<T extends string>(
@@ -210,7 +217,7 @@ function readRuntimes(
     const defaults = DEFAULT_RUNTIMES[runtime as Runtime];
     const defaultVersion =
       entry.getOptionalString('defaultVersion') ?? defaults.defaultVersion;
-    if (!VERSION.test(defaultVersion)) {
+    if (!VERSION_PATTERN.test(defaultVersion)) {
       throw new BaseImagesConfigError(
         `${path}.defaultVersion`,
         `${JSON.stringify(defaultVersion)} is not a version like 3.13 or 22`,
@@ -218,7 +225,7 @@ function readRuntimes(
     }
     const dhiTags = entry.getOptionalStringArray('dhiTags') ?? defaults.dhiTags;
     dhiTags.forEach((tag, i) => {
-      if (!TAG.test(tag)) {
+      if (!TAG_PATTERN.test(tag)) {
         throw new BaseImagesConfigError(
           `${path}.dhiTags[${i}]`,
           `${JSON.stringify(tag)} is not a valid image tag`,
@@ -235,7 +242,7 @@ function readFrameworks(config: Config | undefined): FrameworkPolicy[] {
   const byId = new Map(DEFAULT_FRAMEWORKS.map(f => [f.id, f]));
   for (const id of config.keys()) {
     const path = `${ROOT}.policy.frameworks.${id}`;
-    if (!FRAMEWORK_ID.test(id)) {
+    if (!FRAMEWORK_ID_PATTERN.test(id)) {
       throw new BaseImagesConfigError(
         path,
         'framework ids are lowercase letters, digits, ".", "_" or "-" (at most 64)',
@@ -247,7 +254,7 @@ function readFrameworks(config: Config | undefined): FrameworkPolicy[] {
       a.toLowerCase(),
     );
     aliases.forEach((alias, i) => {
-      if (!FRAMEWORK_ID.test(alias)) {
+      if (!FRAMEWORK_ID_PATTERN.test(alias)) {
         throw new BaseImagesConfigError(
           `${path}.aliases[${i}]`,
           `${JSON.stringify(alias)} is not a valid framework id`,
@@ -333,7 +340,7 @@ function readRegistries(configs: Config[] | undefined): RegistryConfig[] {
     }
     const insecure = entry.getOptionalBoolean('insecure') ?? false;
     const contacted = endpoint ? new URL(endpoint).host : host;
-    if (insecure && !LOOPBACK_HOST.test(contacted)) {
+    if (insecure && !LOOPBACK_HOST_PATTERN.test(contacted)) {
       throw new BaseImagesConfigError(
         `${path}.insecure`,
         `plain HTTP is only allowed for loopback hosts, not ${contacted}`,

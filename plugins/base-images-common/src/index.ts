@@ -6,6 +6,7 @@
  */
 export * from './annotations';
 export * from './config';
+export * from './patterns';
 export * from './permissions';
 export * from './image/imageReference';
 export * from './policy/types';
@@ -13,7 +14,7 @@ export * from './policy/defaults';
 export * from './policy/errors';
 export * from './policy/compliance';
 export * from './policy/images';
-export * from './policy/resolve';
+export * from './policy/selectImages';
 export * from './policy/verdict';
 export * from './policy/newService';
 export * from './status';

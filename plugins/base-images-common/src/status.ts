@@ -47,6 +47,14 @@ export interface AttestationReport {
   };
 }
 
+/**
+ * The report for an image that is never checked: no usable reference, or a
+ * registry outside `baseImages.registries`. `message` says which.
+ */
+export function notCheckedReport(message: string): AttestationReport {
+  return { status: 'not-checked', message, signatures: [], attestations: [] };
+}
+
 export interface BaseImageStatusResponse {
   entityRef: string;
   image?: {

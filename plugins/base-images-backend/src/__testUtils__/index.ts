@@ -1,9 +1,12 @@
 /**
- * Test fixtures shared with the end-to-end tests: a real registry with token
- * auth, a pusher, and image/signature builders that never use the plugin's
- * own verification code.
+ * Test fixtures shared with the end-to-end tests and benchmarks: a real
+ * registry with token auth, an in-memory registry that records requests and
+ * injects faults, a pusher, and image/signature builders that never use the
+ * plugin's own verification code.
  */
 export { startLocalRegistry, freePort } from './localRegistry';
 export type { LocalRegistry } from './localRegistry';
+export { startFakeRegistry } from './fakeRegistry';
+export type { FakeRegistry } from './fakeRegistry';
 export { Pusher } from './pusher';
 export * from './images';

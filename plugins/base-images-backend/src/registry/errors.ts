@@ -11,3 +11,7 @@ export class RegistryError extends Error {
     super(message);
   }
 }
+
+/** Why an image on `host` is not checked: annotations are user input, so only configured registries are contacted. */
+export const notInAllowListMessage = (host: string) =>
+  `${host} is not in baseImages.registries, so it is never contacted`;

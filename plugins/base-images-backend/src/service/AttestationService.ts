@@ -3,15 +3,45 @@ import {
   AttestationReport,
   formatImageReference,
   ImageReference,
+  notCheckedReport,
 } from '@internal/backstage-plugin-base-images-common';
-import { ResultStore } from '../database/ResultStore';
-import { RegistryError } from '../registry/errors';
+import { LRUCache } from 'lru-cache';
+import pLimit from 'p-limit';
+import { ResultStore, StoredResult } from '../database/ResultStore';
+import { notInAllowListMessage, RegistryError } from '../registry/errors';
 import { RegistryClient } from '../registry/RegistryClient';
 import { ImageChecker } from './ImageChecker';
 
+/** An image's attestation report, and the digest it is about. */
 export interface ImageStatus {
   report: AttestationReport;
   digest?: string;
+}
+
+/**
+ * Signature and attestation status of base images: the one place that
+ * decides when the registry is asked. Swap it through `attestationServiceRef`
+ * (tests, benchmarks, another verifier).
+ *
+ * @public
+ */
+export interface AttestationService {
+  /**
+   * The status of `image`. Never throws for registry trouble: that is an
+   * `unavailable` report carrying the last known result. `force` asks for a
+   * new check, granted at most once a minute per image.
+   */
+  status(
+    image: ImageReference,
+    options?: { force?: boolean },
+  ): Promise<ImageStatus>;
+  /**
+   * The digest `image`'s tag resolves to now, or why it could not be told
+   * (registry not allowed or not answering).
+   */
+  resolveDigest(
+    image: ImageReference,
+  ): Promise<{ digest: string } | { message: string }>;
 }
 
 /**
@@ -20,37 +50,48 @@ export interface ImageStatus {
  */
 export const FORCED_CHECK_INTERVAL_MS = 60_000;
 
-/** Bound on the per-image maps kept in memory (oldest entries go first). */
-const MAX_REMEMBERED_IMAGES = 10_000;
+/**
+ * An outage is kept this long before a card asks the registry again: long
+ * enough not to hammer a registry that is down, short enough to see it back.
+ */
+const OUTAGE_RETRY_MS = 30_000;
+
+/** Images whose latest status is kept in memory (the fleet's distinct base images). */
+const MAX_CACHED_IMAGES = 10_000;
 
 /**
- * Attestation status of images, cached by digest in the plugin database. One
- * check per image at a time: concurrent callers share the one in flight.
- * Forced re-checks of an image run at most once per
- * {@link FORCED_CHECK_INTERVAL_MS}, on this replica and, through the stored
- * result's time, across replicas. Registry failures never throw: they become
- * `unavailable` with the last known result.
+ * Checks running at once across all images: each may read up to its budget
+ * (CheckBudget.maxBytes), so this bounds the memory a burst of cold cards or a
+ * refresh can take.
  */
-export class AttestationService {
-  private readonly inflight = new Map<string, Promise<ImageStatus>>();
-  /** The latest stored result per image, until its tag TTL runs out: spares the database on the hot path. */
-  private readonly recent = new Map<
-    string,
-    { status: ImageStatus; expires: number }
-  >();
-  /** This replica's latest check per image, whatever its outcome (an outage is never stored). */
-  private readonly lastChecks = new Map<
-    string,
-    { status: ImageStatus; startedAt: number }
-  >();
+const MAX_CONCURRENT_CHECKS = 8;
+
+type DigestAnswer = { digest: string } | { message: string };
+
+interface StatusLoad {
+  image: ImageReference;
+  force: boolean;
+}
+
+/**
+ * The default AttestationService. Where an answer comes from, first hit wins:
+ * 1. the in-memory cache (lru-cache), until the tag TTL since the check runs
+ *    out; concurrent callers share one load;
+ * 2. the plugin database (results by digest, tag -> digest with its time),
+ *    which all replicas share, while the tag TTL holds;
+ * 3. a registry check (ImageChecker), whose result goes into both.
+ */
+export class CachedAttestationService implements AttestationService {
+  private readonly latest: LRUCache<string, ImageStatus, StatusLoad>;
+  /** Tag -> digest answers, for pinning new services; same TTL as statuses. */
+  private readonly digests: LRUCache<string, DigestAnswer, ImageReference>;
+  private readonly checks = pLimit(MAX_CONCURRENT_CHECKS);
   private readonly now: () => number;
-  /** Registry checks started, for the fleet-refresh benchmark and tests. */
-  checksStarted = 0;
 
   constructor(
     private readonly options: {
       client: Pick<RegistryClient, 'registryFor'>;
-      checker: Pick<ImageChecker, 'check'>;
+      checker: Pick<ImageChecker, 'check' | 'resolveDigest'>;
       store: ResultStore;
       logger: LoggerService;
       tagTtlMs: number;
@@ -59,6 +100,20 @@ export class AttestationService {
     },
   ) {
     this.now = options.now ?? Date.now;
+    this.latest = new LRUCache<string, ImageStatus, StatusLoad>({
+      max: MAX_CACHED_IMAGES,
+      ttl: options.tagTtlMs,
+      perf: { now: this.now },
+      fetchMethod: (key, _stale, { options: entry, context }) =>
+        this.load(key, context, entry),
+    });
+    this.digests = new LRUCache<string, DigestAnswer, ImageReference>({
+      max: MAX_CACHED_IMAGES,
+      ttl: options.tagTtlMs,
+      perf: { now: this.now },
+      fetchMethod: (_key, _stale, { options: entry, context }) =>
+        this.lookUpDigest(context, entry),
+    });
   }
 
   async status(
@@ -67,78 +122,101 @@ export class AttestationService {
   ): Promise<ImageStatus> {
     if (!this.options.client.registryFor(image.registry)) {
       return {
-        report: {
-          status: 'not-checked',
-          message: `${image.registry} is not in baseImages.registries, so it is never contacted`,
-          signatures: [],
-          attestations: [],
-        },
+        report: notCheckedReport(notInAllowListMessage(image.registry)),
       };
     }
     const key = formatImageReference(image);
-    if (options.force) {
+    const force = !!options.force;
+    if (force) {
       const recent = await this.recentCheck(key);
       if (recent) return recent;
-    } else {
-      const hot = this.recent.get(key);
-      if (hot && hot.expires > this.now()) return hot.status;
-      const cached = await this.options.store.getByRef(key);
-      if (
-        cached &&
-        this.now() - cached.resolvedAt.getTime() < this.options.tagTtlMs
-      ) {
-        const status = {
-          report: cached.report,
-          digest: digestOf(cached.digestKey),
-        };
-        this.remember(key, status, cached.resolvedAt.getTime());
-        return status;
+    }
+    // A check already in flight is shared, forced or not.
+    const status = await this.latest.fetch(key, {
+      context: { image, force },
+      forceRefresh: force,
+    });
+    return status!;
+  }
+
+  async resolveDigest(
+    image: ImageReference,
+  ): Promise<{ digest: string } | { message: string }> {
+    if (!this.options.client.registryFor(image.registry)) {
+      return { message: notInAllowListMessage(image.registry) };
+    }
+    if (image.digest) return { digest: image.digest };
+    return (await this.digests.fetch(formatImageReference(image), {
+      context: image,
+    }))!;
+  }
+
+  /** Asks the registry what `image`'s tag points at; failures are answers, kept briefly. */
+  private async lookUpDigest(
+    image: ImageReference,
+    entry: LRUCache.FetcherOptions<
+      string,
+      DigestAnswer,
+      ImageReference
+    >['options'],
+  ): Promise<DigestAnswer> {
+    try {
+      return {
+        digest: await this.checks(() =>
+          this.options.checker.resolveDigest(image),
+        ),
+      };
+    } catch (error) {
+      if (!(error instanceof RegistryError)) throw error;
+      entry.ttl = Math.min(this.options.tagTtlMs, OUTAGE_RETRY_MS);
+      return { message: error.message };
+    }
+  }
+
+  /** The stored result while its tag TTL holds, else a registry check. */
+  private async load(
+    key: string,
+    { image, force }: StatusLoad,
+    entry: LRUCache.FetcherOptions<string, ImageStatus, StatusLoad>['options'],
+  ): Promise<ImageStatus> {
+    if (!force) {
+      const stored = await this.options.store.getByRef(key);
+      const age = stored && this.now() - stored.resolvedAt.getTime();
+      if (stored && age! < this.options.tagTtlMs) {
+        entry.ttl = this.options.tagTtlMs - age!;
+        return fromStored(stored);
       }
     }
-    let pending = this.inflight.get(key);
-    if (!pending) {
-      const startedAt = this.now();
-      pending = this.runCheck(image, key, new Date(startedAt))
-        .then(status => {
-          rememberBounded(this.lastChecks, key, { status, startedAt });
-          return status;
-        })
-        .finally(() => this.inflight.delete(key));
-      this.inflight.set(key, pending);
+    const status = await this.checks(() =>
+      this.runCheck(image, key, new Date(this.now())),
+    );
+    if (status.report.status === 'unavailable') {
+      entry.ttl = Math.min(this.options.tagTtlMs, OUTAGE_RETRY_MS);
     }
-    return pending;
+    return status;
   }
 
   /**
    * What a forced re-check gets instead of a new one when the image was
-   * checked less than {@link FORCED_CHECK_INTERVAL_MS} ago: the check in
-   * flight, this replica's last result, or the stored result (which another
-   * replica may have written).
+   * checked less than {@link FORCED_CHECK_INTERVAL_MS} ago, here or (through
+   * the stored result's time) on another replica.
    */
   private async recentCheck(key: string): Promise<ImageStatus | undefined> {
-    const local = this.recentLocalCheck(key);
-    if (local) return local;
+    const cached = this.latest.peek(key, { allowStale: true });
+    const cachedAt = cached?.report.checkedAt
+      ? Date.parse(cached.report.checkedAt)
+      : undefined;
+    if (
+      cached &&
+      cachedAt &&
+      this.now() - cachedAt < FORCED_CHECK_INTERVAL_MS
+    ) {
+      return this.servedInstead(cached, cachedAt);
+    }
     const stored = await this.options.store.getByRef(key);
-    // Checked again after the wait: a check may have started or finished meanwhile.
-    const localAfterRead = this.recentLocalCheck(key);
-    if (localAfterRead) return localAfterRead;
-    if (!stored) return undefined;
-    const resolvedAt = stored.resolvedAt.getTime();
-    if (this.now() - resolvedAt >= FORCED_CHECK_INTERVAL_MS) return undefined;
-    return this.servedInstead(
-      { report: stored.report, digest: digestOf(stored.digestKey) },
-      resolvedAt,
-    );
-  }
-
-  private recentLocalCheck(
-    key: string,
-  ): Promise<ImageStatus> | ImageStatus | undefined {
-    const inflight = this.inflight.get(key);
-    if (inflight) return inflight;
-    const last = this.lastChecks.get(key);
-    if (last && this.now() - last.startedAt < FORCED_CHECK_INTERVAL_MS) {
-      return this.servedInstead(last.status, last.startedAt);
+    const resolvedAt = stored?.resolvedAt.getTime();
+    if (stored && this.now() - resolvedAt! < FORCED_CHECK_INTERVAL_MS) {
+      return this.servedInstead(fromStored(stored), resolvedAt!);
     }
     return undefined;
   }
@@ -155,28 +233,18 @@ export class AttestationService {
     };
   }
 
-  private remember(key: string, status: ImageStatus, resolvedAt: number) {
-    rememberBounded(this.recent, key, {
-      status,
-      expires: resolvedAt + this.options.tagTtlMs,
-    });
-  }
-
   private async runCheck(
     image: ImageReference,
     key: string,
     started: Date,
   ): Promise<ImageStatus> {
-    this.checksStarted++;
     try {
       const result = await this.options.checker.check(image);
       const digestKey = `${image.registry}/${image.repository}@${
         result.digest ?? 'unknown'
       }`;
       await this.options.store.save(key, digestKey, result.report, started);
-      const status = { report: result.report, digest: result.digest };
-      this.remember(key, status, started.getTime());
-      return status;
+      return { report: result.report, digest: result.digest };
     } catch (error) {
       if (error instanceof RegistryError && error.kind === 'integrity') {
         const report: AttestationReport = {
@@ -194,44 +262,50 @@ export class AttestationService {
         );
         return { report };
       }
-      const message =
-        error instanceof RegistryError
-          ? error.message
-          : `the check failed: ${(error as Error).message}`;
-      if (!(error instanceof RegistryError))
+      if (!(error instanceof RegistryError)) {
         this.options.logger.warn(
           `Base image check of ${key} failed`,
           error as Error,
         );
-      const last = await this.options.store.getByRef(key);
-      return {
-        digest: last ? digestOf(last.digestKey) : undefined,
-        report: {
-          status: 'unavailable',
-          checkedAt: started.toISOString(),
-          message,
-          signatures: last?.report.signatures ?? [],
-          attestations: last?.report.attestations ?? [],
-          lastKnown: last
-            ? {
-                status: last.report.status,
-                checkedAt: last.checkedAt.toISOString(),
-                ageSeconds: Math.round(
-                  (started.getTime() - last.checkedAt.getTime()) / 1000,
-                ),
-              }
-            : undefined,
-        },
-      };
+      }
+      return this.unavailable(key, started, error as Error);
     }
+  }
+
+  /** An outage: never stored, carries the last stored result and its age. */
+  private async unavailable(
+    key: string,
+    started: Date,
+    error: Error,
+  ): Promise<ImageStatus> {
+    const last = await this.options.store.getByRef(key);
+    return {
+      digest: last ? digestOf(last.digestKey) : undefined,
+      report: {
+        status: 'unavailable',
+        checkedAt: started.toISOString(),
+        message:
+          error instanceof RegistryError
+            ? error.message
+            : `the check failed: ${error.message}`,
+        signatures: last?.report.signatures ?? [],
+        attestations: last?.report.attestations ?? [],
+        lastKnown: last
+          ? {
+              status: last.report.status,
+              checkedAt: last.checkedAt.toISOString(),
+              ageSeconds: Math.round(
+                (started.getTime() - last.checkedAt.getTime()) / 1000,
+              ),
+            }
+          : undefined,
+      },
+    };
   }
 }
 
-/** Sets `key` as the newest entry, dropping the oldest beyond the bound. */
-function rememberBounded<T>(map: Map<string, T>, key: string, value: T) {
-  map.delete(key);
-  map.set(key, value);
-  if (map.size > MAX_REMEMBERED_IMAGES) map.delete(map.keys().next().value!);
+function fromStored(stored: StoredResult): ImageStatus {
+  return { report: stored.report, digest: digestOf(stored.digestKey) };
 }
 
 function digestOf(digestKey: string): string | undefined {

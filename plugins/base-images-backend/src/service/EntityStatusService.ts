@@ -1,6 +1,4 @@
-import { BackstageCredentials } from '@backstage/backend-plugin-api';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
-import { CatalogService } from '@backstage/plugin-catalog-node';
 import {
   ANNOTATION_BASE_IMAGE_REF,
   ANNOTATION_BASE_IMAGE_RUNTIME,
@@ -12,53 +10,14 @@ import {
   EntityLoader,
   evaluateImage,
   familiarImageReference,
-  formatImageReference,
   ImageReference,
+  notCheckedReport,
   parseImageReference,
   PolicyError,
   Runtime,
   RUNTIMES,
 } from '@internal/backstage-plugin-base-images-common';
-import { AttestationService, ImageStatus } from './AttestationService';
-import { TtlCache } from './TtlCache';
-
-/** Who the credentials belong to, as a cache key; undefined when they are not cacheable. */
-function principalKey(credentials: BackstageCredentials): string | undefined {
-  const principal = credentials.principal as {
-    type?: string;
-    userEntityRef?: string;
-    subject?: string;
-  };
-  if (principal?.type === 'user' && principal.userEntityRef)
-    return `user:${principal.userEntityRef}`;
-  if (principal?.type === 'service' && principal.subject)
-    return `service:${principal.subject}`;
-  return undefined;
-}
-
-/**
- * Entity lookups through the catalog with the caller's credentials. Results
- * are kept per caller for a few seconds (`ENTITY_CACHE_TTL_MS`), so that a card
- * polled by many users does not cost a chain of catalog requests each time;
- * a permission change therefore takes up to that long to show.
- */
-export const ENTITY_CACHE_TTL_MS = 10_000;
-export class EntityLoaderFactory {
-  private readonly cache = new TtlCache<Entity | undefined>({
-    ttlMs: ENTITY_CACHE_TTL_MS,
-    maxEntries: 50_000,
-  });
-
-  constructor(private readonly catalog: CatalogService) {}
-
-  forCredentials(credentials: BackstageCredentials): EntityLoader {
-    const who = principalKey(credentials);
-    return ref => {
-      const load = () => this.catalog.getEntityByRef(ref, { credentials });
-      return who ? this.cache.get(`${who} ${ref}`, load) : load();
-    };
-  }
-}
+import { AttestationService } from './AttestationService';
 
 /** Puts the policy verdict and the attestation status of one entity together. */
 export class EntityStatusService {
@@ -69,16 +28,10 @@ export class EntityStatusService {
     },
   ) {}
 
-  /**
-   * @param options.imageStatuses - shared across one request, so each distinct image is looked up once
-   */
   async statusOf(
     entity: Entity,
     load: EntityLoader,
-    options: {
-      force?: boolean;
-      imageStatuses?: Map<string, Promise<ImageStatus>>;
-    } = {},
+    options: { force?: boolean } = {},
   ): Promise<BaseImageStatusResponse> {
     const entityRef = stringifyEntityRef(entity);
     const annotations = entity.metadata.annotations ?? {};
@@ -92,12 +45,7 @@ export class EntityStatusService {
       entityRef,
       runtime: rawRuntime,
       policy: { frameworks: [], compliant: false, violations: [], reasons: [] },
-      attestation: {
-        status: 'not-checked',
-        message: '',
-        signatures: [],
-        attestations: [],
-      },
+      attestation: notCheckedReport(''),
     };
 
     let image: ImageReference | undefined;
@@ -155,15 +103,9 @@ export class EntityStatusService {
     if (image) {
       const classification = classifyImage(image, this.options.config);
       response.variant = classification.variant;
-      const key = formatImageReference(image);
-      let pending = options.imageStatuses?.get(key);
-      if (!pending) {
-        pending = this.options.attestations.status(image, {
-          force: options.force,
-        });
-        options.imageStatuses?.set(key, pending);
-      }
-      const { report, digest } = await pending;
+      const { report, digest } = await this.options.attestations.status(image, {
+        force: options.force,
+      });
       response.image = {
         ref: familiarImageReference(image),
         registry: image.registry,

@@ -24,7 +24,7 @@ import {
   VEX,
 } from '../__testUtils__/images';
 import { PushedDescriptor, Pusher } from '../__testUtils__/pusher';
-import { AttestationService } from './AttestationService';
+import { CachedAttestationService } from './AttestationService';
 
 jest.setTimeout(60_000);
 
@@ -411,14 +411,12 @@ describe('ImageChecker: the budget of one check', () => {
 
     it('through AttestationService, a stopped check is unavailable with the last known result', async () => {
       const knex = await databases.init('SQLITE_3');
-      const store = await ResultStore.create({
-        getClient: async () => knex,
-      } as any);
+      const store = await ResultStore.create(mockServices.database({ knex }));
       const serviceWith = (
         { client, checker: imageChecker }: ReturnType<typeof checkerFor>,
         tagTtlMs: number,
       ) =>
-        new AttestationService({
+        new CachedAttestationService({
           client,
           checker: imageChecker,
           store,

@@ -3,6 +3,7 @@ import {
   AttestationResult,
   familiarImageReference,
   ImageReference,
+  notCheckedReport,
   SignatureResult,
 } from '@internal/backstage-plugin-base-images-common';
 import {
@@ -10,7 +11,7 @@ import {
   CheckLimits,
   DEFAULT_CHECK_LIMITS,
 } from '../registry/CheckBudget';
-import { RegistryError } from '../registry/errors';
+import { notInAllowListMessage, RegistryError } from '../registry/errors';
 import {
   BUILDKIT_REFERENCE_DIGEST,
   BUILDKIT_REFERENCE_TYPE,
@@ -39,6 +40,8 @@ export interface CheckResult {
   report: AttestationReport;
 }
 
+/** Resolving a tag is one manifest request, plus a token request and a redirect or two. */
+const RESOLVE_MAX_REQUESTS = 5;
 /** Largest signature payload: a simple-signing payload is well under 1 KiB. */
 const MAX_PAYLOAD_BYTES = 64 * 1024;
 /** Largest statement, envelope or bundle: SBOMs of large images reach a few MiB. */
@@ -98,17 +101,41 @@ export class ImageChecker {
     this.limits = { ...DEFAULT_CHECK_LIMITS, ...options.limits };
   }
 
+  /**
+   * The digest the image's tag resolves to now (the index for multi-platform
+   * images): what a new service pins and what "outdated" compares with. One
+   * manifest request, under a small budget of its own.
+   */
+  async resolveDigest(image: ImageReference): Promise<string> {
+    const budget = new CheckBudget(familiarImageReference(image), {
+      ...this.limits,
+      maxRequests: RESOLVE_MAX_REQUESTS,
+    });
+    const top = await this.client.getManifest(
+      image.registry,
+      image.repository,
+      image.tag ?? 'latest',
+      budget,
+    );
+    if (!top) {
+      throw new RegistryError(
+        'unavailable',
+        `${image.registry}/${image.repository}:${
+          image.tag ?? 'latest'
+        } was not found`,
+      );
+    }
+    return top.digest;
+  }
+
   async check(image: ImageReference): Promise<CheckResult> {
     const now = new Date().toISOString();
     const registry = this.client.registryFor(image.registry);
     if (!registry) {
       return {
         report: {
-          status: 'not-checked',
+          ...notCheckedReport(notInAllowListMessage(image.registry)),
           checkedAt: now,
-          message: `${image.registry} is not in baseImages.registries, so it is never contacted`,
-          signatures: [],
-          attestations: [],
         },
       };
     }

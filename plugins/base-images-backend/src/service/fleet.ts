@@ -8,6 +8,7 @@ import {
   ImageReference,
   parseImageReference,
 } from '@internal/backstage-plugin-base-images-common';
+import pLimit from 'p-limit';
 import { AttestationService } from './AttestationService';
 
 /** Components that carry a base-image annotation, as the given credentials may see them. */
@@ -26,27 +27,6 @@ export async function componentsWithBaseImage(
     { credentials },
   );
   return items;
-}
-
-/** Runs `fn` over `items` with at most `limit` at a time. */
-export async function mapLimit<T, R>(
-  items: T[],
-  limit: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const workers = Array.from(
-    { length: Math.min(limit, items.length) },
-    async () => {
-      while (next < items.length) {
-        const index = next++;
-        results[index] = await fn(items[index]);
-      }
-    },
-  );
-  await Promise.all(workers);
-  return results;
 }
 
 /**
@@ -75,8 +55,11 @@ export async function refreshFleet(options: {
       // reported per entity by the status API
     }
   }
-  await mapLimit([...images.values()], options.concurrency ?? 4, image =>
-    options.attestations.status(image, { force: true }),
+  const limit = pLimit(options.concurrency ?? 4);
+  await Promise.all(
+    [...images.values()].map(image =>
+      limit(() => options.attestations.status(image, { force: true })),
+    ),
   );
   return { components: entities.length, images: images.size };
 }

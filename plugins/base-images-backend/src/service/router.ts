@@ -11,22 +11,23 @@ import {
   ATTESTATION_STATUSES,
   BaseImagesConfig,
   baseImagesEntityRefreshPermission,
-  MissingEntityError,
   OverviewResponse,
-  PolicyError,
+  parseImageReference,
   resolveNewService,
+  toBackstageError,
 } from '@internal/backstage-plugin-base-images-common';
 import { z } from 'zod';
 import express from 'express';
 import Router from 'express-promise-router';
-import { ImageStatus } from './AttestationService';
-import {
-  EntityLoaderFactory,
-  EntityStatusService,
-} from './EntityStatusService';
-import { componentsWithBaseImage, mapLimit } from './fleet';
+import pLimit from 'p-limit';
+import { AttestationService } from './AttestationService';
+import { EntityLoaderFactory } from './EntityLoader';
+import { EntityStatusService } from './EntityStatusService';
+import { componentsWithBaseImage } from './fleet';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/;
+/** Images one digest request may ask about: a new service has three. */
+const MAX_DIGEST_LOOKUPS = 10;
 
 const previewRequest = z.object({
   runtime: z.string().max(40),
@@ -38,14 +39,35 @@ const previewRequest = z.object({
   frameworks: z.array(z.string().max(64)).max(20).optional(),
 });
 
+const digestsRequest = z.object({
+  images: z.array(z.string().max(512)).min(1).max(MAX_DIGEST_LOOKUPS),
+});
+
+/** Statuses computed at once for the overview. */
+const OVERVIEW_CONCURRENCY = 8;
+
+function parseBody<T>(schema: z.ZodType<T>, body: unknown, what: string): T {
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) {
+    throw new InputError(
+      `Invalid ${what}: ${parsed.error.issues
+        .map(i => `${i.path.join('.') || 'body'}: ${i.message}`)
+        .join('; ')}`,
+    );
+  }
+  return parsed.data;
+}
+
 export function createRouter(options: {
   httpAuth: HttpAuthService;
   permissions: PermissionsService;
   catalog: CatalogService;
   statuses: EntityStatusService;
+  attestations: AttestationService;
   config: BaseImagesConfig;
 }): express.Router {
-  const { httpAuth, permissions, catalog, statuses, config } = options;
+  const { httpAuth, permissions, catalog, statuses, attestations, config } =
+    options;
   const loaders = new EntityLoaderFactory(catalog);
   const router = Router();
   router.use(express.json());
@@ -108,29 +130,38 @@ export function createRouter(options: {
 
   // What base-images:resolve would choose for a new service: the form preview.
   router.post('/preview', async (req, res) => {
-    const parsed = previewRequest.safeParse(req.body);
-    if (!parsed.success) {
-      throw new InputError(
-        `Invalid preview request: ${parsed.error.issues
-          .map(i => `${i.path.join('.') || 'body'}: ${i.message}`)
-          .join('; ')}`,
-      );
-    }
+    const input = parseBody(previewRequest, req.body, 'preview request');
     const credentials = await httpAuth.credentials(req);
     try {
       res.json(
         await resolveNewService(
-          parsed.data,
+          input,
           loaders.forCredentials(credentials),
           config,
         ),
       );
     } catch (error) {
-      if (error instanceof MissingEntityError)
-        throw new NotFoundError(error.message);
-      if (error instanceof PolicyError) throw new InputError(error.message);
-      throw error;
+      throw toBackstageError(error);
     }
+  });
+
+  // The digests tags point at now: what base-images:resolve pins a new service to.
+  router.post('/digests', async (req, res) => {
+    const { images } = parseBody(digestsRequest, req.body, 'digest request');
+    await httpAuth.credentials(req);
+    const items = await Promise.all(
+      images.map(async image => {
+        try {
+          const answer = await attestations.resolveDigest(
+            parseImageReference(image),
+          );
+          return { image, ...answer };
+        } catch (error) {
+          return { image, message: (error as Error).message };
+        }
+      }),
+    );
+    res.json({ items });
   });
 
   router.get('/overview', async (req, res) => {
@@ -155,12 +186,16 @@ export function createRouter(options: {
     }
     const credentials = await httpAuth.credentials(req);
     const load = loaders.forCredentials(credentials);
-    const imageStatuses = new Map<string, Promise<ImageStatus>>();
     const entities = await componentsWithBaseImage(catalog, credentials);
-    const rows = await mapLimit(entities, 8, async entity => ({
-      ...(await statuses.statusOf(entity, load, { imageStatuses })),
-      title: entity.metadata.title,
-    }));
+    const limit = pLimit(OVERVIEW_CONCURRENCY);
+    const rows = await Promise.all(
+      entities.map(entity =>
+        limit(async () => ({
+          ...(await statuses.statusOf(entity, load)),
+          title: entity.metadata.title,
+        })),
+      ),
+    );
     const items = rows.filter(
       row =>
         (!status || row.attestation.status === status) &&

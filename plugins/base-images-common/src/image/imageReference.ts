@@ -4,6 +4,8 @@
  * (`docker.io`, `library/`).
  */
 
+import { TAG_PATTERN } from '../patterns';
+
 /** A parsed, normalized image reference. */
 export interface ImageReference {
   /** Registry host, with port when given: `docker.io`, `dhi.io`, `127.0.0.1:5000`. */
@@ -39,7 +41,6 @@ const DOCKER_HUB_ALIASES = new Set([
 const MAX_REFERENCE_LENGTH = 512;
 const MAX_REPOSITORY_LENGTH = 255;
 const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
-const TAG = /^[\w][\w.-]{0,127}$/;
 const DIGEST = /^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
 const HOST_LABEL = /^(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])$/;
 const IPV6_HOST = /^\[[a-fA-F0-9:.]+\]$/;
@@ -136,7 +137,7 @@ export function parseImageReference(reference: string): ImageReference {
   if (colon !== -1) {
     tag = last.slice(colon + 1);
     components[components.length - 1] = last.slice(0, colon);
-    if (!TAG.test(tag)) {
+    if (!TAG_PATTERN.test(tag)) {
       throw new InvalidImageReferenceError(
         reference,
         `tag ${JSON.stringify(

@@ -8,6 +8,7 @@ import {
   ANNOTATION_COMPLIANCE_SUPPORT,
   MAX_ANNOTATION_LENGTH,
 } from '../annotations';
+import { FRAMEWORK_ID_PATTERN } from '../patterns';
 import { InvalidPolicyInputError, MalformedAnnotationError } from './errors';
 import {
   BaseImagesConfig,
@@ -15,7 +16,6 @@ import {
   EffectiveFramework,
 } from './types';
 
-const FRAMEWORK_TOKEN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 /** Group and domain parents are followed at most this deep (and never in a cycle). */
 const MAX_PARENT_DEPTH = 20;
 
@@ -44,7 +44,7 @@ export function parseFrameworksAnnotation(
   for (const item of value.split(',')) {
     const id = item.trim().toLowerCase().replace(/\s+/g, '-');
     if (id.length === 0) continue;
-    if (!FRAMEWORK_TOKEN.test(id)) {
+    if (!FRAMEWORK_ID_PATTERN.test(id)) {
       throw new MalformedAnnotationError(
         entityRef,
         ANNOTATION_COMPLIANCE_FRAMEWORKS,

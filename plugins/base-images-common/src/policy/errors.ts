@@ -1,3 +1,5 @@
+import { InputError, NotFoundError } from '@backstage/errors';
+
 /**
  * Errors the policy engine raises. Each names the input at fault and what to
  * change, so the scaffolder and the status API can show it as is.
@@ -87,4 +89,17 @@ export class MissingEntityError extends PolicyError {
       }; pick an existing owner and system`,
     );
   }
+}
+
+/**
+ * The Backstage error a policy error stands for, so the HTTP API and the
+ * scaffolder actions answer alike: entities that are missing (or unreadable)
+ * are 404 Not Found, every other policy error is the caller's input (400).
+ * Anything else is returned as it is.
+ */
+export function toBackstageError(error: unknown): unknown {
+  if (error instanceof MissingEntityError)
+    return new NotFoundError(error.message);
+  if (error instanceof PolicyError) return new InputError(error.message);
+  return error;
 }

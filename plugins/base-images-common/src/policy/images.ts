@@ -3,7 +3,7 @@ import {
   ImageReference,
   parseImageReference,
 } from '../image/imageReference';
-import { BaseImagesConfig, Runtime, RUNTIMES } from './types';
+import { BaseImagesConfig, Runtime, RUNTIMES, Variant } from './types';
 
 /** What an image reference is, as far as the policy is concerned. */
 export interface ImageClassification {
@@ -13,7 +13,7 @@ export interface ImageClassification {
   enterprise: boolean;
   /** The mirror's subscription includes ELS. */
   extendedSupport: boolean;
-  variant: 'slim' | 'dhi' | 'dhi-fips';
+  variant: Variant;
   runtime?: Runtime;
   /** Leading version of the tag (`3.13` of `3.13-fips`). */
   version?: string;

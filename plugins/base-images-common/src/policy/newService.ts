@@ -1,7 +1,7 @@
 import { ANNOTATION_COMPLIANCE_FRAMEWORKS } from '../annotations';
 import { collectCompliance, EntityLoader } from './compliance';
 import { MissingEntityError } from './errors';
-import { selectImages, SelectImagesInput } from './resolve';
+import { selectImages, SelectImagesInput } from './selectImages';
 import { BaseImagesConfig, ImageSelection } from './types';
 
 /** Source named for frameworks given directly as template input. */

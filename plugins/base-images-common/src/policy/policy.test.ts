@@ -7,7 +7,7 @@ import {
   UnmeetableRequirementError,
   UnsupportedRuntimeError,
 } from './errors';
-import { selectImages } from './resolve';
+import { selectImages } from './selectImages';
 import { configWith, entity, loaderFor } from './testEntities';
 import { evaluateImage } from './verdict';
 import { EffectiveCompliance } from './types';

@@ -1,3 +1,5 @@
+import { VARIANTS } from '../patterns';
+
 /** Runtimes the policy knows images for. */
 export const RUNTIMES = ['python', 'node'] as const;
 export type Runtime = (typeof RUNTIMES)[number];
@@ -23,7 +25,7 @@ export const CAPABILITIES = [
 export type Capability = (typeof CAPABILITIES)[number];
 
 /** How a base image is classified: standard slim, DHI, or DHI with FIPS. */
-export type Variant = 'slim' | 'dhi' | 'dhi-fips';
+export type Variant = (typeof VARIANTS)[number];
 
 /** Where a DHI image comes from: `dhi.io` or the organisation's Select/Enterprise mirror. */
 export type DhiEdition = 'community' | 'enterprise';

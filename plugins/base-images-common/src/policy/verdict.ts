@@ -1,7 +1,7 @@
 import { ImageReference } from '../image/imageReference';
 import { PolicyError } from './errors';
 import { classifyImage } from './images';
-import { requirementsFor, selectImages } from './resolve';
+import { requirementsFor, selectImages } from './selectImages';
 import {
   BaseImagesConfig,
   Capability,

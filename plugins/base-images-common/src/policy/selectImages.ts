@@ -1,4 +1,5 @@
 import { DOCKER_HUB } from '../image/imageReference';
+import { VERSION_PATTERN } from '../patterns';
 import {
   InvalidPolicyInputError,
   UnknownFrameworkError,
@@ -20,7 +21,6 @@ import {
   SITUATIONS,
 } from './types';
 
-const VERSION = /^\d+(\.\d+){0,2}$/;
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 const CAPABILITY_WORDS: Record<Capability, string> = {
@@ -38,7 +38,7 @@ const IMPLIES: Record<Capability, Capability[]> = {
   'extended-support': ['hardened', 'enterprise'],
 };
 
-function describe(requirement: Requirement): string {
+function requirementOrigin(requirement: Requirement): string {
   const [kind, id] = requirement.because.split(':');
   const what =
     {
@@ -106,7 +106,7 @@ function checkInput(input: SelectImagesInput, config: BaseImagesConfig) {
   const runtime = input.runtime as Runtime;
   const version =
     input.version?.trim() || config.runtimes[runtime].defaultVersion;
-  if (!VERSION.test(version)) {
+  if (!VERSION_PATTERN.test(version)) {
     throw new InvalidPolicyInputError(
       'version',
       `${JSON.stringify(version.slice(0, 40))} is not a version like ${
@@ -209,7 +209,7 @@ export function selectImages(
   }
   if (situation === 'prototype' || situation === 'open-source') {
     reasons.push(
-      `${situation} does not relax compliance: ${describe(
+      `${situation} does not relax compliance: ${requirementOrigin(
         hardened,
       )} still applies`,
     );
@@ -220,7 +220,7 @@ export function selectImages(
   const mirror = config.dhi.mirror;
   if (enterprise && !mirror) {
     throw new UnmeetableRequirementError(
-      describe(enterprise),
+      requirementOrigin(enterprise),
       enterprise.source,
       'baseImages.dhi.mirror.namespace',
       `${CAPABILITY_WORDS.enterprise} images come from the organisation's mirror namespace on Docker Hub, and none is configured`,
@@ -228,7 +228,7 @@ export function selectImages(
   }
   if (els && !mirror?.extendedSupport) {
     throw new UnmeetableRequirementError(
-      describe(els),
+      requirementOrigin(els),
       els.source,
       'baseImages.dhi.mirror.extendedSupport',
       `${CAPABILITY_WORDS['extended-support']} needs a DHI Enterprise mirror whose subscription includes ELS`,
@@ -252,7 +252,7 @@ export function selectImages(
       fips ? '-fips' : ''
     }`;
     throw new UnmeetableRequirementError(
-      describe(blamed),
+      requirementOrigin(blamed),
       blamed.source,
       tagsKey,
       `${CAPABILITY_WORDS[blamed.capability]} for ${runtime} ${version}${
