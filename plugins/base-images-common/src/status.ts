@@ -32,6 +32,30 @@ export interface AttestationResult {
   message?: string;
 }
 
+/**
+ * What the verified attestations say about the image, the figures of the
+ * seed's "Security Benefits" table (issue 10). Absent when no verified
+ * attestation (or manifest) carries them.
+ */
+export interface ImageFigures {
+  /** Packages in the verified SBOM (CycloneDX or SPDX), the image itself not counted. */
+  packages?: number;
+  /** Known vulnerabilities after VEX (not_affected / fixed suppressed), by severity. */
+  vulnerabilities?: {
+    total: number;
+    critical?: number;
+    high?: number;
+    medium?: number;
+    low?: number;
+    /** Vulnerabilities the VEX statements suppressed. */
+    suppressedByVex?: number;
+  };
+  /** Compressed size of the selected platform's layers, in bytes. */
+  sizeBytes?: number;
+  /** When the image was built (its config's `created`), ISO time. */
+  createdAt?: string;
+}
+
 export interface AttestationReport {
   status: AttestationStatus;
   /** ISO time of the check that produced this report. */
@@ -45,6 +69,7 @@ export interface AttestationReport {
     checkedAt: string;
     ageSeconds: number;
   };
+  figures?: ImageFigures;
 }
 
 /**
@@ -55,6 +80,27 @@ export function notCheckedReport(message: string): AttestationReport {
   return { status: 'not-checked', message, signatures: [], attestations: [] };
 }
 
+/** Whether one attestation a framework requires is there: `policy.evidence` (DESIGN.md). */
+export interface FrameworkEvidence {
+  framework: string;
+  /** The predicate type (prefix) the framework requires. */
+  predicateType: string;
+  status: 'verified' | 'unverified' | 'missing';
+  /** The predicate type of the attestation that proves it, when one does. */
+  provenBy?: string;
+}
+
+/** Something about a service's base image that its owners should look at. */
+export interface BaseImageFinding {
+  /**
+   * `declared-differs`: `base-image/ref` and the Dockerfile disagree;
+   * `dockerfile-unreadable`: the Dockerfile could not be read or parsed;
+   * `outdated`: the pinned digest is no longer what the tag points at.
+   */
+  kind: 'declared-differs' | 'dockerfile-unreadable' | 'outdated';
+  message: string;
+}
+
 export interface BaseImageStatusResponse {
   entityRef: string;
   image?: {
@@ -63,6 +109,15 @@ export interface BaseImageStatusResponse {
     repository: string;
     tag?: string;
     digest?: string;
+    /** `<file>:<line>` when the reference was read from the service's Dockerfile rather than `base-image/ref`. */
+    discoveredFrom?: string;
+    /** Set when the pinned digest is no longer what the tag resolves to. */
+    outdated?: {
+      pinnedDigest: string;
+      currentDigest: string;
+      /** When the pinned image was built, ISO time (its age is the pin's age). */
+      pinnedCreatedAt?: string;
+    };
   };
   runtime?: string;
   variant?: Variant;
@@ -74,15 +129,35 @@ export interface BaseImageStatusResponse {
     violations: string[];
     reasons: string[];
     error?: string;
+    /** Per framework, the attestations it requires and whether they are verified. */
+    evidence?: FrameworkEvidence[];
   };
   attestation: AttestationReport;
+  findings?: BaseImageFinding[];
 }
 
 export interface OverviewRow extends BaseImageStatusResponse {
   title?: string;
+  /** The owner entity ref of the component. */
+  owner?: string;
+}
+
+/** Counts over the whole filtered fleet, not only the page. */
+export interface OverviewSummary {
+  total: number;
+  byStatus: Record<AttestationStatus, number>;
+  byVerdict: { compliant: number; drift: number; error: number };
+  byOwner: Array<{
+    owner: string;
+    total: number;
+    drift: number;
+    byStatus: Partial<Record<AttestationStatus, number>>;
+  }>;
 }
 
 export interface OverviewResponse {
   items: OverviewRow[];
+  /** Rows matching the filters (all pages). */
   totalCount: number;
+  summary?: OverviewSummary;
 }
