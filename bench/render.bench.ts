@@ -95,6 +95,7 @@ function renderInput(resolved: Record<string, any>) {
     loginRegistries: resolved.loginRegistries,
     frameworks: resolved.frameworks,
     reasons: resolved.reasons,
+    pinnedImages: resolved.pinnedImages,
   };
 }
 
@@ -132,8 +133,20 @@ async function main() {
   // fetch:template with the values render passes to the skeleton, precomputed (it has no policy to apply)
   const resolvedValues: Record<string, any> = {};
   await resolve.handler(context(RESOLVE_INPUT, workspace(), resolvedValues));
-  const { images, ...rest } = renderInput(resolvedValues);
-  const values = { ...rest, ...images, lifecycle: 'production', port: 8080 };
+  const { images, pinnedImages, ...rest } = renderInput(resolvedValues);
+  const fromImages = {
+    runtime: pinnedImages.runtimeImage,
+    builder: pinnedImages.builderImage,
+    debug: pinnedImages.debugImage,
+  };
+  const values = {
+    ...rest,
+    ...images,
+    fromImages,
+    pinned: Object.values(fromImages).every(image => image.includes('@')),
+    lifecycle: 'production',
+    port: 8080,
+  };
   const builtIn = async () => {
     await fetchTemplate.handler(
       context({ url: './skeleton', values }, workspace()),

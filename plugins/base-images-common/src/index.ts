@@ -18,3 +18,4 @@ export * from './policy/selectImages';
 export * from './policy/verdict';
 export * from './policy/newService';
 export * from './status';
+export * from './dockerfile';

@@ -11,6 +11,8 @@ import { createPublishLocalAction } from './actions/publishLocal';
 import { createRegisterLocalAction } from './actions/registerLocal';
 import { createRenderServiceAction } from './actions/render';
 import { createResolveBaseImagesAction } from './actions/resolve';
+import { createUpdateDockerfileAction } from './actions/updateDockerfile';
+import { createDigestLookup } from './digests/digestLookup';
 import { readPublishSettings } from './settings';
 
 /** Registers the base-image scaffolder actions. Reads and validates `baseImages` once, at start-up. */
@@ -24,11 +26,15 @@ export const scaffolderModuleBaseImages = createBackendModule({
         rootConfig: coreServices.rootConfig,
         catalog: catalogServiceRef,
         reader: coreServices.urlReader,
+        discovery: coreServices.discovery,
+        auth: coreServices.auth,
       },
-      async init({ scaffolder, rootConfig, catalog, reader }) {
+      async init({ scaffolder, rootConfig, catalog, reader, discovery, auth }) {
         const config = readBaseImagesConfig(rootConfig);
         const publish = readPublishSettings(rootConfig);
         const integrations = ScmIntegrations.fromConfig(rootConfig);
+        // pins FROM lines to digests through the status backend's registry allow-list
+        const digests = createDigestLookup({ discovery, auth });
         // register-local refreshes the configured file location that covers a new repository
         const fileLocations = (
           rootConfig.getOptionalConfigArray('catalog.locations') ?? []
@@ -36,10 +42,18 @@ export const scaffolderModuleBaseImages = createBackendModule({
           .filter(location => location.getString('type') === 'file')
           .map(location => path.resolve(location.getString('target')));
         scaffolder.addActions(
-          createResolveBaseImagesAction({ catalog, config, publish }),
+          createResolveBaseImagesAction({ catalog, config, publish, digests }),
           createRenderServiceAction({ reader, integrations, config }),
           createPublishLocalAction({ publish }),
           createRegisterLocalAction({ catalog, publish, fileLocations }),
+          createUpdateDockerfileAction({
+            catalog,
+            config,
+            publish,
+            reader,
+            integrations,
+            digests,
+          }),
         );
       },
     });

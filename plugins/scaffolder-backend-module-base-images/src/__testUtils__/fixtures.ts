@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { Entity } from '@backstage/catalog-model';
@@ -75,8 +76,11 @@ export function mockContext<T extends JsonObject>(options: {
   let temporaries = 0;
   return Object.assign(ctx as any, {
     isDryRun: options.isDryRun ?? false,
-    createTemporaryDirectory: async () =>
-      tempRoot.resolve(`tmp-${temporaries++}`),
+    createTemporaryDirectory: async () => {
+      const directory = tempRoot.resolve(`tmp-${temporaries++}`);
+      fs.mkdirSync(directory, { recursive: true });
+      return directory;
+    },
     outputs: () =>
       Object.fromEntries((ctx.output as unknown as jest.Mock).mock.calls),
   }) as ActionContext<T, any> & { outputs(): Record<string, any> };

@@ -4,6 +4,8 @@ import { ScmIntegrations } from '@backstage/integration';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { createRenderServiceAction } from '../actions/render';
 import { createResolveBaseImagesAction } from '../actions/resolve';
+import { DigestLookup } from '../digests/digestLookup';
+import { offlineDigests } from './digestBackend';
 import {
   baseImagesConfig,
   catalogEntities,
@@ -22,12 +24,15 @@ export async function resolveAndRender(options: {
   description?: string;
   flavor?: string;
   extra?: Record<string, unknown>;
+  /** Where resolve gets digests; offline (tags kept) unless given. */
+  digests?: DigestLookup;
 }) {
   const config = baseImagesConfig();
   const resolve = createResolveBaseImagesAction({
     catalog: catalogServiceMock({ entities: catalogEntities }),
     config,
     publish: { target: 'local', localDirectory: '/nonexistent' },
+    digests: options.digests ?? offlineDigests,
   });
   const resolveCtx = mockContext({
     input: {
@@ -64,6 +69,7 @@ export async function resolveAndRender(options: {
         debugImage: resolved.debugImage,
         variant: resolved.variant,
       },
+      pinnedImages: resolved.pinnedImages,
       shellless: resolved.shellless,
       authRequired: resolved.authRequired,
       loginRegistries: resolved.loginRegistries,

@@ -1,4 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import {
+  checkBranchName,
   checkEntityRef,
   checkOneLine,
   checkRegistryHost,
@@ -63,5 +65,46 @@ describe('input rules', () => {
       'field "a\\nb\\r\\u0085c\\u2028d\\u2029e\\u007F" contains the control character U+000A at position 1',
     );
     expect(toOneLine(value)).toBe('a b c d e ');
+  });
+
+  const gitAccepts = (branch: string) => {
+    try {
+      execFileSync('git', ['check-ref-format', '--branch', branch], {
+        stdio: 'ignore',
+      });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  it.each([
+    'main',
+    'base-image/3.13',
+    'base-image/3.13-fips',
+    'base-image/22-alpine3.21',
+    'feature/a_b.c',
+  ])('accepts the branch %s, as git does', branch => {
+    expect(checkBranchName('branch', branch)).toBe(branch);
+    expect(gitAccepts(branch)).toBe(true);
+  });
+
+  it.each([
+    ['base-image/3..13', /must not contain "\.\."/],
+    ['base-image/x.lock', /ending with "\.lock"/],
+    ['base-image/.x', /starting with "\."/],
+    ['base-image//x', /empty components/],
+    ['/x', /empty components/],
+    ['x/', /empty components/],
+    ['x.', /must not end with "\."/],
+    ['-x', /must not start with "-"/],
+    ['x y', /must be 1-200 letters/],
+    ['x~1', /must be 1-200 letters/],
+    ['x@{1}', /must be 1-200 letters/],
+    ['x\ny', /must be 1-200 letters/],
+    ['', /must be 1-200 letters/],
+  ])('refuses the branch %j, which git refuses too', (branch, message) => {
+    expect(() => checkBranchName('branch', branch)).toThrow(message);
+    expect(gitAccepts(branch)).toBe(false);
   });
 });

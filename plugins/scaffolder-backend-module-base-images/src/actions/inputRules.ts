@@ -192,3 +192,28 @@ export function zodRule<T>(check: (value: T) => unknown) {
     }
   };
 }
+
+const BRANCH_CHARACTERS = /^[A-Za-z0-9._/-]{1,200}$/;
+
+/**
+ * A branch name git accepts (git check-ref-format --branch), from a narrow
+ * character set: letters, digits, ".", "_", "-" and "/" between components
+ * that neither start with "." nor end with ".lock"; no "..", no leading "-".
+ */
+export function checkBranchName(field: string, value: unknown): string {
+  const problem =
+    typeof value !== 'string' || !BRANCH_CHARACTERS.test(value)
+      ? 'must be 1-200 letters, digits, ".", "_", "-" and "/"'
+      : (value.startsWith('-') && 'must not start with "-"') ||
+        (value.includes('..') && 'must not contain ".."') ||
+        (value.endsWith('.') && 'must not end with "."') ||
+        (value
+          .split('/')
+          .some(
+            part =>
+              part === '' || part.startsWith('.') || part.endsWith('.lock'),
+          ) &&
+          'must not have empty components, components starting with "." or ending with ".lock"');
+  if (problem) throw new InputError(`${field} ${quote(value)} ${problem}`);
+  return value as string;
+}

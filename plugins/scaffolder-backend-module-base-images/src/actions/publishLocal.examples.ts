@@ -15,4 +15,22 @@ export const examples: TemplateExample[] = [
       ],
     }),
   },
+  {
+    description:
+      'Commit a change to an existing local repository on a new branch',
+    example: yaml.stringify({
+      steps: [
+        {
+          id: 'publish',
+          action: 'base-images:publish-local',
+          name: 'Commit on a branch',
+          input: {
+            repoName: '${{ steps.update.output.repoName }}',
+            branch: '${{ steps.update.output.branchName }}',
+            commitMessage: '${{ steps.update.output.title }}',
+          },
+        },
+      ],
+    }),
+  },
 ];

@@ -326,4 +326,246 @@ describe('base-images:publish-local', () => {
     });
     await expect(action().handler(ctx)).rejects.toThrow(/outside its parent/);
   });
+
+  describe('on a new branch', () => {
+    const DOCKERFILE = [
+      '# syntax=docker/dockerfile:1',
+      'FROM python:3.13-slim AS builder',
+      'RUN pip install -r requirements.txt',
+      '',
+      'FROM python:3.13-slim AS production',
+      'USER 10001:10001',
+      'CMD ["python", "main.py"]',
+      '',
+    ].join('\n');
+    const MOVED = DOCKERFILE.replace(
+      'FROM python:3.13-slim AS builder',
+      'FROM dhi.io/python:3.13-dev AS builder',
+    ).replace(
+      'FROM python:3.13-slim AS production',
+      'FROM dhi.io/python:3.13 AS production',
+    );
+    const repo = () => path.join(localDirectory(), 'demo');
+
+    /** A repository as publish-local makes it, then a workspace holding only the new Dockerfile. */
+    async function published() {
+      mockDir.addContent({
+        workspace: { Dockerfile: DOCKERFILE, docs: { 'a.md': 'a\n' } },
+        change: { Dockerfile: MOVED },
+      });
+      await publish({});
+    }
+    const publishBranch = (
+      input: Record<string, unknown> = {},
+      dryRun = false,
+    ) => {
+      const ctx = mockContext({
+        input: {
+          repoName: 'demo',
+          branch: 'base-image/3.13',
+          commitMessage: 'Move demo to dhi.io/python:3.13',
+          ...input,
+        },
+        workspacePath: mockDir.resolve('change'),
+        isDryRun: dryRun,
+      });
+      return action()
+        .handler(ctx)
+        .then(() => ctx.outputs());
+    };
+
+    it('commits only the workspace files on a new branch from main, leaving main and the work tree alone', async () => {
+      await published();
+      const mainBefore = git(repo(), 'rev-parse', 'main');
+      const outputs = await publishBranch();
+
+      expect(outputs).toMatchObject({
+        remoteUrl: `file://${repo()}`,
+        branch: 'base-image/3.13',
+      });
+      expect(git(repo(), 'rev-parse', 'base-image/3.13').trim()).toBe(
+        outputs.commitHash,
+      );
+      expect(git(repo(), 'log', '--format=%s', 'base-image/3.13')).toBe(
+        'Move demo to dhi.io/python:3.13\nInitial commit\n',
+      );
+      expect(git(repo(), 'rev-parse', 'base-image/3.13~1')).toBe(mainBefore);
+      expect(
+        git(repo(), 'diff', '--name-only', 'main', 'base-image/3.13'),
+      ).toBe('Dockerfile\n');
+      // exactly the two FROM lines changed
+      const diff = git(repo(), 'diff', '-U0', 'main', 'base-image/3.13')
+        .split('\n')
+        .filter(line => /^[-+][^-+]/.test(line));
+      expect(diff).toEqual([
+        '-FROM python:3.13-slim AS builder',
+        '+FROM dhi.io/python:3.13-dev AS builder',
+        '-FROM python:3.13-slim AS production',
+        '+FROM dhi.io/python:3.13 AS production',
+      ]);
+      // main, HEAD, the index and the work tree the catalog reads are as they were
+      expect(git(repo(), 'rev-parse', 'main')).toBe(mainBefore);
+      expect(git(repo(), 'symbolic-ref', 'HEAD')).toBe('refs/heads/main\n');
+      expect(git(repo(), 'status', '--porcelain')).toBe('');
+      expect(fs.readFileSync(path.join(repo(), 'Dockerfile'), 'utf8')).toBe(
+        DOCKERFILE,
+      );
+    });
+
+    it('writes nothing in dry-run', async () => {
+      await published();
+      const refs = git(repo(), 'show-ref');
+      const objects = git(repo(), 'count-objects', '-v');
+      const outputs = await publishBranch({}, true);
+      expect(outputs).toMatchObject({
+        branch: 'base-image/3.13',
+        commitHash: '',
+      });
+      expect(git(repo(), 'show-ref')).toBe(refs);
+      expect(git(repo(), 'count-objects', '-v')).toBe(objects);
+    });
+
+    it('refuses a branch that exists, in dry-run too', async () => {
+      await published();
+      await publishBranch();
+      const tip = git(repo(), 'rev-parse', 'base-image/3.13');
+      for (const dryRun of [false, true]) {
+        const error = await publishBranch({}, dryRun).catch(e => e);
+        expect(error).toBeInstanceOf(ConflictError);
+        expect(error.message).toBe(
+          `The branch base-image/3.13 already exists in ${repo()}; merge or delete it first, or wait for the change it holds`,
+        );
+      }
+      expect(git(repo(), 'rev-parse', 'base-image/3.13')).toBe(tip);
+    });
+
+    it('lets exactly one of two tasks create the same branch', async () => {
+      await published();
+      for (const branch of ['base-image/a', 'base-image/b', 'base-image/c']) {
+        const results = await Promise.allSettled([
+          publishBranch({ branch, commitMessage: 'one' }),
+          publishBranch({ branch, commitMessage: 'two' }),
+        ]);
+        const rejected = results.filter(r => r.status === 'rejected');
+        expect(rejected).toHaveLength(1);
+        const reason = (rejected[0] as PromiseRejectedResult).reason;
+        expect(reason).toBeInstanceOf(ConflictError);
+        expect(reason.message).toMatch(
+          new RegExp(`The branch ${branch} already exists`),
+        );
+        const winner = results[0].status === 'fulfilled' ? 'one' : 'two';
+        expect(git(repo(), 'log', '-1', '--format=%s', branch)).toBe(
+          `${winner}\n`,
+        );
+      }
+      expect(git(repo(), 'status', '--porcelain')).toBe('');
+    });
+
+    it('refuses a repository that does not exist', async () => {
+      mockDir.addContent({ change: { Dockerfile: MOVED } });
+      const error = await publishBranch().catch(e => e);
+      expect(error).toBeInstanceOf(InputError);
+      expect(error.message).toBe(
+        `There is no repository named demo in ${localDirectory()}; a branch goes into a repository that base-images:publish-local created`,
+      );
+      expect(fs.existsSync(localDirectory())).toBe(false);
+    });
+
+    it.each([
+      [
+        'a directory without .git',
+        () => mockDir.addContent({ repos: { demo: { 'x.txt': 'x' } } }),
+        /\.git is missing/,
+      ],
+      [
+        'a .git file pointing elsewhere',
+        () =>
+          mockDir.addContent({
+            repos: { demo: { '.git': 'gitdir: /elsewhere\n' } },
+          }),
+        /its \.git is not a directory/,
+      ],
+      [
+        'a symbolic link to a repository',
+        async () => {
+          await published();
+          fs.renameSync(repo(), path.join(localDirectory(), 'real'));
+          fs.symlinkSync(path.join(localDirectory(), 'real'), repo());
+        },
+        /There is no repository named demo/,
+      ],
+      [
+        'a repository whose config names a filter program',
+        async () => {
+          await published();
+          git(
+            repo(),
+            'config',
+            'filter.evil.clean',
+            `touch ${mockDir.resolve('filter-ran')}; cat`,
+          );
+        },
+        /was not made by base-images:publish-local: its git config sets filter\.evil\.clean; refusing to run git on it/,
+      ],
+      [
+        'a repository whose config includes another file',
+        async () => {
+          await published();
+          git(repo(), 'config', 'include.path', '/tmp/elsewhere');
+        },
+        /its git config sets include\.path/,
+      ],
+    ])('refuses %s', async (_name, prepare, message) => {
+      await prepare();
+      mockDir.addContent({
+        change: { Dockerfile: MOVED, '.gitattributes': '* filter=evil\n' },
+      });
+      await expect(publishBranch()).rejects.toThrow(message);
+      expect(fs.existsSync(mockDir.resolve('filter-ran'))).toBe(false);
+    });
+
+    it('refuses a workspace that changes nothing', async () => {
+      await published();
+      mockDir.addContent({ change: { Dockerfile: DOCKERFILE } });
+      await expect(publishBranch()).rejects.toThrow(
+        /The workspace changes nothing on main of .*; there is nothing to commit on base-image\/3\.13/,
+      );
+      expect(git(repo(), 'branch', '--list')).toBe('* main\n');
+    });
+
+    it('keeps the workspace checks: no links, no git metadata', async () => {
+      await published();
+      fs.symlinkSync('/etc/passwd', mockDir.resolve('change/passwd'));
+      await expect(publishBranch()).rejects.toThrow(
+        'passwd in the workspace is a symbolic link;',
+      );
+      fs.unlinkSync(mockDir.resolve('change/passwd'));
+      mockDir.addContent({ change: { '.git': { config: '' } } });
+      await expect(publishBranch()).rejects.toThrow(
+        '.git in the workspace is a .git entry;',
+      );
+      expect(git(repo(), 'branch', '--list')).toBe('* main\n');
+    });
+
+    it.each([
+      [
+        'base-image/3..13',
+        /branch "base-image\/3\.\.13" must not contain "\.\."/,
+      ],
+      ['base-image/x.lock', /ending with "\.lock"/],
+      ['-x', /must not start with "-"/],
+      ['x y', /must be 1-200 letters/],
+    ])('refuses the branch name %j', async (branch, message) => {
+      await published();
+      await expect(publishBranch({ branch })).rejects.toThrow(message);
+      expect(git(repo(), 'branch', '--list')).toBe('* main\n');
+    });
+
+    it('refuses a default branch that does not exist', async () => {
+      await published();
+      await expect(publishBranch({ defaultBranch: 'trunk' })).rejects.toThrow(
+        /has no branch trunk to branch from/,
+      );
+    });
+  });
 });

@@ -9,6 +9,7 @@ import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { PublishSettings } from '../settings';
 import { examples } from './publishLocal.examples';
 import {
+  checkBranchName,
   checkServiceName,
   quote,
   SERVICE_NAME,
@@ -41,18 +42,38 @@ const GIT_SAFETY = [
   'core.fsmonitor=false',
 ];
 
-/** Runs git on `repoDir`'s work tree and `.git`, never through a shell. */
-export async function runGit(repoDir: string, args: string[]): Promise<void> {
-  await run(
-    'git',
-    [
-      ...GIT_SAFETY,
-      `--git-dir=${path.join(repoDir, '.git')}`,
-      `--work-tree=${repoDir}`,
-      ...args,
-    ],
-    { cwd: repoDir, env: GIT_ENV, timeout: GIT_TIMEOUT_MS },
-  );
+/**
+ * Runs git on `repoDir`'s work tree and `.git`, never through a shell, and
+ * returns its output. `input` is written to its stdin; `indexFile` points it
+ * at another index than the repository's own.
+ */
+export async function runGit(
+  repoDir: string,
+  args: string[],
+  options: { input?: Buffer; indexFile?: string } = {},
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      'git',
+      [
+        ...GIT_SAFETY,
+        `--git-dir=${path.join(repoDir, '.git')}`,
+        `--work-tree=${repoDir}`,
+        ...args,
+      ],
+      {
+        cwd: repoDir,
+        env: options.indexFile
+          ? { ...GIT_ENV, GIT_INDEX_FILE: options.indexFile }
+          : GIT_ENV,
+        timeout: GIT_TIMEOUT_MS,
+        maxBuffer: 16 * 1024 * 1024,
+        encoding: 'utf8',
+      },
+      (error, stdout) => (error ? reject(error) : resolve(stdout)),
+    );
+    child.stdin?.end(options.input);
+  });
 }
 
 interface SourceTree {
@@ -103,10 +124,10 @@ async function listSourceTree(
 }
 
 /**
- * Copies one regular file without following a link swapped in since it was
- * listed (O_NOFOLLOW) and without writing over anything (O_EXCL).
+ * Reads one regular file without following a link swapped in since it was
+ * listed (O_NOFOLLOW); returns its bytes and permission bits.
  */
-async function copyRegularFile(from: string, to: string, shownAs: string) {
+async function readRegularFile(from: string, shownAs: string) {
   const source = await fs
     .open(from, constants.O_RDONLY | constants.O_NOFOLLOW)
     .catch(error => {
@@ -118,13 +139,189 @@ async function copyRegularFile(from: string, to: string, shownAs: string) {
     const stat = await source.stat();
     if (!stat.isFile())
       throw new InputError(`${shownAs} is not a regular file; not copied`);
-    await fs.writeFile(to, await source.readFile(), {
-      flag: 'wx',
-      mode: stat.mode & 0o777,
-    });
+    return { bytes: await source.readFile(), mode: stat.mode & 0o777 };
   } finally {
     await source.close();
   }
+}
+
+/** Copies one regular file (see readRegularFile) without writing over anything (O_EXCL). */
+async function copyRegularFile(from: string, to: string, shownAs: string) {
+  const { bytes, mode } = await readRegularFile(from, shownAs);
+  await fs.writeFile(to, bytes, { flag: 'wx', mode });
+}
+
+/** What `git init --template=` writes to a repository's own config, and nothing that runs programs. */
+const INIT_CONFIG_KEYS = new Set([
+  'core.repositoryformatversion',
+  'core.filemode',
+  'core.bare',
+  'core.logallrefupdates',
+  'core.ignorecase',
+  'core.precomposeunicode',
+  'core.symlinks',
+]);
+
+/**
+ * The repository a branch goes into: a directory (not a link) in the publish
+ * directory with a `.git` directory (not a link, not a `gitdir:` file) whose
+ * config holds only what `git init` wrote, as publish-local makes them.
+ * Anything else is refused before git runs on it.
+ */
+async function checkOwnRepository(
+  repoDir: string,
+  repoName: string,
+  localDirectory: string,
+) {
+  const missing = () =>
+    new InputError(
+      `There is no repository named ${repoName} in ${localDirectory}; a branch goes into a repository that base-images:publish-local created`,
+    );
+  const [dir, git] = await Promise.all([
+    fs.lstat(repoDir).catch(() => undefined),
+    fs.lstat(path.join(repoDir, '.git')).catch(() => undefined),
+  ]);
+  if (!dir?.isDirectory()) throw missing();
+  if (!git?.isDirectory()) {
+    throw new InputError(
+      `${repoDir} is not a git repository made by base-images:publish-local (its .git is ${
+        git ? 'not a directory' : 'missing'
+      })`,
+    );
+  }
+  const config = await runGit(repoDir, [
+    'config',
+    '--local',
+    '--no-includes',
+    '--name-only',
+    '--list',
+  ]);
+  const foreign = config
+    .split('\n')
+    .filter(key => key && !INIT_CONFIG_KEYS.has(key.toLowerCase()));
+  if (foreign.length > 0) {
+    throw new InputError(
+      `${repoDir} was not made by base-images:publish-local: its git config sets ${foreign
+        .slice(0, 5)
+        .join(', ')}; refusing to run git on it`,
+    );
+  }
+}
+
+/**
+ * Commits the workspace files over the tip of `defaultBranch` on a new
+ * `branch`, without touching the repository's work tree or index (the
+ * catalog reads the work tree): objects are hashed in, the tree is built in a
+ * temporary index, and the branch is created only if it does not exist yet,
+ * atomically, so of two tasks making the same branch exactly one wins.
+ */
+async function commitOnNewBranch(options: {
+  repoDir: string;
+  sourceDir: string;
+  sourcePath: string;
+  files: string[];
+  defaultBranch: string;
+  branch: string;
+  commitMessage: string;
+  indexFile: string;
+}): Promise<string> {
+  const { repoDir, branch } = options;
+  const branchRef = `refs/heads/${branch}`;
+  const conflict = (detail = '') =>
+    new ConflictError(
+      `The branch ${branch} already exists in ${repoDir}${detail}; merge or delete it first, or wait for the change it holds`,
+    );
+  const base = (
+    await runGit(repoDir, [
+      'rev-parse',
+      '--verify',
+      '--quiet',
+      `refs/heads/${options.defaultBranch}^{commit}`,
+    ]).catch(() => {
+      throw new InputError(
+        `${repoDir} has no branch ${options.defaultBranch} to branch from`,
+      );
+    })
+  ).trim();
+
+  await runGit(repoDir, ['read-tree', base], { indexFile: options.indexFile });
+  for (const file of options.files) {
+    const { bytes, mode } = await readRegularFile(
+      path.join(options.sourceDir, file),
+      path.join(options.sourcePath, file),
+    );
+    // --no-filters: the bytes as they are, whatever .gitattributes asks
+    const blob = (
+      await runGit(repoDir, ['hash-object', '-w', '--no-filters', '--stdin'], {
+        input: bytes,
+      })
+    ).trim();
+    await runGit(
+      repoDir,
+      [
+        'update-index',
+        '--add',
+        '--cacheinfo',
+        mode & 0o111 ? '100755' : '100644',
+        blob,
+        file.split(path.sep).join('/'),
+      ],
+      { indexFile: options.indexFile },
+    );
+  }
+  const tree = (
+    await runGit(repoDir, ['write-tree'], { indexFile: options.indexFile })
+  ).trim();
+  const baseTree = (
+    await runGit(repoDir, ['rev-parse', `${base}^{tree}`])
+  ).trim();
+  if (tree === baseTree) {
+    throw new InputError(
+      `The workspace changes nothing on ${options.defaultBranch} of ${repoDir}; there is nothing to commit on ${branch}`,
+    );
+  }
+  const commit = (
+    await runGit(repoDir, [
+      '-c',
+      'user.name=Backstage Scaffolder',
+      '-c',
+      'user.email=scaffolder@backstage.local',
+      'commit-tree',
+      '--no-gpg-sign',
+      tree,
+      '-p',
+      base,
+      '-m',
+      options.commitMessage,
+    ])
+  ).trim();
+  // the all-zero old value: create the ref only if it does not exist
+  await runGit(repoDir, [
+    'update-ref',
+    '--no-deref',
+    '-m',
+    `base-images:publish-local: ${branch}`,
+    branchRef,
+    commit,
+    '0'.repeat(commit.length),
+  ]).catch(async error => {
+    const exists = await runGit(repoDir, [
+      'show-ref',
+      '--verify',
+      '--quiet',
+      branchRef,
+    ]).then(
+      () => true,
+      () => false,
+    );
+    if (exists) throw conflict(' (another task created it just now)');
+    throw new ConflictError(
+      `Could not create the branch ${branch} in ${repoDir}: ${String(
+        (error as { stderr?: string }).stderr ?? error,
+      ).trim()}`,
+    );
+  });
+  return commit;
 }
 
 /**
@@ -153,11 +350,31 @@ export function createPublishLocalAction(options: {
         defaultBranch: z => z.string().regex(BRANCH).optional(),
         commitMessage: z =>
           z.string().max(MAX_COMMIT_MESSAGE_LENGTH).optional(),
+        branch: z =>
+          z
+            .string()
+            .max(200)
+            .optional()
+            .describe(
+              'Commit the workspace on this new branch of the existing repository repoName, branched from defaultBranch, instead of creating the repository',
+            ),
       },
       output: {
         remoteUrl: z => z.string(),
         repoContentsUrl: z => z.string(),
         catalogInfoPath: z => z.string(),
+        branch: z =>
+          z
+            .string()
+            .optional()
+            .describe('With the branch input: the new branch'),
+        commitHash: z =>
+          z
+            .string()
+            .optional()
+            .describe(
+              'With the branch input: the commit on it (empty in a dry run)',
+            ),
       },
     },
     async handler(ctx) {
@@ -165,7 +382,13 @@ export function createPublishLocalAction(options: {
         repoName: checkServiceName('repoName', ctx.input.repoName),
         sourcePath: ctx.input.sourcePath ?? '.',
         defaultBranch: ctx.input.defaultBranch ?? 'main',
-        commitMessage: ctx.input.commitMessage ?? 'Initial commit',
+        commitMessage:
+          ctx.input.commitMessage ??
+          (ctx.input.branch ? 'Update from Backstage' : 'Initial commit'),
+        branch:
+          ctx.input.branch === undefined
+            ? undefined
+            : checkBranchName('branch', ctx.input.branch),
       };
       if (typeof input.sourcePath !== 'string')
         throw new InputError('sourcePath must be a path in the workspace');
@@ -220,6 +443,54 @@ export function createPublishLocalAction(options: {
         new ConflictError(
           `A repository named ${input.repoName} already exists in ${publish.localDirectory}; choose another name, or remove ${repoDir} if nothing uses it`,
         );
+
+      if (input.branch) {
+        await checkOwnRepository(
+          repoDir,
+          input.repoName,
+          publish.localDirectory,
+        );
+        const exists = await runGit(repoDir, [
+          'show-ref',
+          '--verify',
+          '--quiet',
+          `refs/heads/${input.branch}`,
+        ]).then(
+          () => true,
+          () => false,
+        );
+        if (exists) {
+          throw new ConflictError(
+            `The branch ${input.branch} already exists in ${repoDir}; merge or delete it first, or wait for the change it holds`,
+          );
+        }
+        let commit = '';
+        if (ctx.isDryRun) {
+          ctx.logger.info(
+            `Dry run: would commit ${tree.files.length} files on a new branch ${input.branch} of ${repoDir}`,
+          );
+        } else {
+          commit = await commitOnNewBranch({
+            repoDir,
+            sourceDir,
+            sourcePath: input.sourcePath,
+            files: tree.files,
+            defaultBranch: input.defaultBranch,
+            branch: input.branch,
+            commitMessage: input.commitMessage,
+            indexFile: path.join(await ctx.createTemporaryDirectory(), 'index'),
+          });
+          ctx.logger.info(
+            `Committed ${commit} on the new branch ${input.branch} of ${repoDir}`,
+          );
+        }
+        ctx.output('remoteUrl', url);
+        ctx.output('repoContentsUrl', url);
+        ctx.output('catalogInfoPath', path.join(repoDir, 'catalog-info.yaml'));
+        ctx.output('branch', input.branch);
+        ctx.output('commitHash', commit);
+        return;
+      }
 
       if (ctx.isDryRun) {
         const exists = await fs.lstat(repoDir).then(

@@ -5,6 +5,10 @@ import { DockerfileParser } from 'dockerfile-ast';
 import yaml from 'yaml';
 import { checkDockerfile } from '../render/checkDockerfile';
 import {
+  answerDigests,
+  startDigestBackend,
+} from '../__testUtils__/digestBackend';
+import {
   resolveAndRender,
   Runtime,
   VARIANT_SYSTEMS,
@@ -95,6 +99,156 @@ describe('base-images:render', () => {
         );
       },
     );
+  });
+
+  describe('digest pinning', () => {
+    const digestOf = (n: number) => `sha256:${String(n).repeat(64)}`;
+
+    it.each(RUNTIMES)(
+      '%s: pins every FROM and base-image/ref to the digests resolve got',
+      async runtime => {
+        const backend = await startDigestBackend(
+          answerDigests({
+            [`dhi.io/${runtime}:${runtime === 'python' ? '3.13' : '22'}-fips`]:
+              digestOf(1),
+            'dhi.io/python:3.13-dev': digestOf(2),
+            'node:22-slim': digestOf(3),
+          }),
+        );
+        const workspacePath = mockDir.resolve('workspace');
+        try {
+          const { resolved } = await resolveAndRender({
+            runtime,
+            system: 'system:default/patient-records',
+            workspacePath,
+            digests: backend.lookup(),
+          });
+          expect(resolved.pinned).toBe(true);
+          const dockerfile = fs.readFileSync(
+            path.join(workspacePath, 'Dockerfile'),
+            'utf8',
+          );
+          const froms = DockerfileParser.parse(dockerfile)
+            .getFROMs()
+            .map(f => f.getImage());
+          expect(froms).toEqual([
+            resolved.pinnedImages.builderImage,
+            resolved.pinnedImages.debugImage,
+            resolved.pinnedImages.runtimeImage,
+          ]);
+          expect(resolved.pinnedImages.runtimeImage).toBe(
+            `${resolved.runtimeImage}@${digestOf(1)}`,
+          );
+          const catalogInfo = yaml.parse(
+            fs.readFileSync(
+              path.join(workspacePath, 'catalog-info.yaml'),
+              'utf8',
+            ),
+          );
+          expect(catalogInfo.metadata.annotations['base-image/ref']).toBe(
+            resolved.pinnedImages.runtimeImage,
+          );
+          const readme = fs.readFileSync(
+            path.join(workspacePath, 'README.md'),
+            'utf8',
+          );
+          expect(readme).toContain(
+            'Every `FROM` is pinned to the digest the registry gave',
+          );
+          expect(readme).toContain(
+            `| runtime (\`production\`) | \`${resolved.pinnedImages.runtimeImage}\` |`,
+          );
+          expect(readme).not.toContain('docker buildx imagetools inspect');
+          const workflow = fs.readFileSync(
+            path.join(workspacePath, '.github/workflows/ci.yaml'),
+            'utf8',
+          );
+          expect(workflow).toContain(
+            `--insecure-ignore-tlog=true ${resolved.pinnedImages.runtimeImage}\n`,
+          );
+        } finally {
+          await backend.close();
+        }
+      },
+    );
+
+    it.each(RUNTIMES)(
+      '%s offline: keeps the tags and says how to pin them',
+      async runtime => {
+        const workspacePath = mockDir.resolve('workspace');
+        const { resolved } = await resolveAndRender({
+          runtime,
+          system: 'system:default/internal-tools',
+          workspacePath,
+        });
+        expect(resolved.pinned).toBe(false);
+        const dockerfile = fs.readFileSync(
+          path.join(workspacePath, 'Dockerfile'),
+          'utf8',
+        );
+        expect(dockerfile).not.toContain('@sha256:');
+        expect(dockerfile).toContain(
+          `\nFROM ${resolved.runtimeImage} AS production\n`,
+        );
+        const readme = fs.readFileSync(
+          path.join(workspacePath, 'README.md'),
+          'utf8',
+        );
+        expect(readme).toContain(
+          `\`\`\`bash\ndocker buildx imagetools inspect ${resolved.runtimeImage}\n\`\`\``,
+        );
+        expect(readme).toContain('The `FROM` lines name tags, not digests');
+      },
+    );
+
+    it.each([
+      [
+        'another image',
+        { runtimeImage: `evil.io/python:3.13@${digestOf(1)}` },
+        /pinnedImages\.runtimeImage "evil\.io\/python:3\.13@sha256:1{64}" must be images\.runtimeImage \(dhi\.io\/python:3\.13\) or dhi\.io\/python:3\.13@sha256:<64 hex>/,
+      ],
+      [
+        'a short digest',
+        { runtimeImage: 'dhi.io/python:3.13@sha256:abc' },
+        /pinnedImages\.runtimeImage "dhi\.io\/python:3\.13@sha256:abc" must be/,
+      ],
+      [
+        'a line break after the digest',
+        { builderImage: `dhi.io/python:3.13-dev@${digestOf(2)}\nRUN id` },
+        /pinnedImages\.builderImage .* must be/,
+      ],
+      [
+        'two digests for one image',
+        {
+          builderImage: `dhi.io/python:3.13-dev@${digestOf(2)}`,
+          debugImage: `dhi.io/python:3.13-dev@${digestOf(3)}`,
+        },
+        /pinnedImages pins dhi\.io\/python:3\.13-dev to two digests/,
+      ],
+      ['not an object', 'dhi.io/python:3.13', /pinnedImages must be an object/],
+    ])('refuses pinnedImages with %s', async (_name, pinned, message) => {
+      const workspacePath = mockDir.resolve('workspace');
+      fs.mkdirSync(workspacePath, { recursive: true });
+      await expect(
+        resolveAndRender({
+          runtime: 'python',
+          system: 'system:default/internal-tools',
+          workspacePath,
+          extra: {
+            pinnedImages:
+              typeof pinned === 'string'
+                ? pinned
+                : {
+                    runtimeImage: 'dhi.io/python:3.13',
+                    builderImage: 'dhi.io/python:3.13-dev',
+                    debugImage: 'dhi.io/python:3.13-dev',
+                    ...pinned,
+                  },
+          },
+        }),
+      ).rejects.toThrow(message);
+      expect(fs.readdirSync(workspacePath)).toEqual([]);
+    });
   });
 
   it('keeps nunjucks and scaffolder syntax in values literal, and YAML-safe', async () => {

@@ -41,6 +41,7 @@ import {
 const VARIANTS = ['slim', 'dhi', 'dhi-fips'] as const;
 const LIFECYCLE = /^[a-z][a-z0-9-]{0,31}$/;
 const VERSION = /^\d+(\.\d+){0,2}$/;
+const DIGEST = /^sha256:[a-f0-9]{64}$/;
 const MAX_LIST_LENGTH = 50;
 const MAX_TEXT_LENGTH = 1000;
 
@@ -100,6 +101,48 @@ function flag(field: string, value: unknown): boolean {
   return value;
 }
 
+const IMAGE_KEYS = ['runtimeImage', 'builderImage', 'debugImage'] as const;
+
+/**
+ * The digest each image is pinned to, from `pinnedImages` (resolve's
+ * output): each entry must be its image exactly, or that image with
+ * `@sha256:<digest>`; nothing else can reach a FROM line.
+ */
+function readPinnedDigests(
+  images: Record<(typeof IMAGE_KEYS)[number], string>,
+  value: unknown,
+): Record<string, string> {
+  const pinned = (value ?? {}) as Record<string, unknown>;
+  if (typeof pinned !== 'object' || Array.isArray(pinned))
+    throw new InputError('pinnedImages must be an object');
+  const digests: Record<string, string> = {};
+  for (const key of IMAGE_KEYS) {
+    const image = images[key];
+    const ref = pinned[key] ?? image;
+    const digest =
+      typeof ref === 'string' && ref.startsWith(`${image}@`)
+        ? ref.slice(image.length + 1)
+        : undefined;
+    if (ref !== image && !(digest && DIGEST.test(digest))) {
+      throw new InputError(
+        `pinnedImages.${key} ${quote(
+          ref,
+          200,
+        )} must be images.${key} (${image}) or ${image}@sha256:<64 hex>; pass the pinnedImages output of base-images:resolve`,
+      );
+    }
+    if (digest) {
+      if (digests[image] && digests[image] !== digest) {
+        throw new InputError(
+          `pinnedImages pins ${image} to two digests; pass the pinnedImages output of base-images:resolve`,
+        );
+      }
+      digests[image] = digest;
+    }
+  }
+  return digests;
+}
+
 /**
  * Every value the skeleton can write, checked so that none can start a new
  * line in the Dockerfile, CI workflow, README or catalog-info.yaml: names,
@@ -130,6 +173,7 @@ function readRenderInput(input: Record<string, unknown>) {
       debugImage: text('images.debugImage', images.debugImage),
       variant: oneOf('images.variant', images.variant, VARIANTS),
     },
+    pinnedImages: input.pinnedImages,
     shellless: flag('shellless', input.shellless),
     authRequired: flag('authRequired', input.authRequired),
     loginRegistries: list('loginRegistries', input.loginRegistries).map(
@@ -271,6 +315,17 @@ export function createRenderServiceAction(options: {
             .describe(
               'runtimeImage, builderImage, debugImage and variant from base-images:resolve',
             ),
+        pinnedImages: z =>
+          z
+            .object({
+              runtimeImage: z.string(),
+              builderImage: z.string(),
+              debugImage: z.string(),
+            })
+            .optional()
+            .describe(
+              'pinnedImages from base-images:resolve: the FROM lines use these (<image>@sha256:<digest>, or the image when the registry did not answer)',
+            ),
         version: z => z.string().regex(VERSION),
         shellless: z => z.boolean(),
         authRequired: z => z.boolean(),
@@ -327,6 +382,14 @@ export function createRenderServiceAction(options: {
         input.targetPath,
       );
       checkImages(input.images, input.runtime, config);
+      const pinnedDigests = readPinnedDigests(input.images, input.pinnedImages);
+      const fromImage = (image: string) =>
+        pinnedDigests[image] ? `${image}@${pinnedDigests[image]}` : image;
+      const fromImages = {
+        runtime: fromImage(input.images.runtimeImage),
+        builder: fromImage(input.images.builderImage),
+        debug: fromImage(input.images.debugImage),
+      };
 
       const skeletonDir = await ctx.createTemporaryDirectory();
       await fetchContents({
@@ -353,6 +416,9 @@ export function createRenderServiceAction(options: {
           builderImage: input.images.builderImage,
           debugImage: input.images.debugImage,
           variant: input.images.variant,
+          // what the FROM lines and base-image/ref name: pinned when the registry answered
+          fromImages,
+          pinned: Object.values(fromImages).every(image => image.includes('@')),
           shellless: input.shellless,
           authRequired: input.authRequired,
           loginRegistries: input.loginRegistries,
@@ -376,6 +442,7 @@ export function createRenderServiceAction(options: {
             input.images.debugImage,
           ],
           runtimeImage: input.images.runtimeImage,
+          pinnedDigests,
           shellless: input.shellless,
         },
       );

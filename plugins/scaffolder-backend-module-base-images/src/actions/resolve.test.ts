@@ -3,6 +3,13 @@ import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-
 import { mockCredentials } from '@backstage/backend-test-utils';
 import { Entity } from '@backstage/catalog-model';
 import { baseImagesConfig, catalogEntities } from '../__testUtils__/fixtures';
+import {
+  answerDigests,
+  DigestBackend,
+  offlineDigests,
+  startDigestBackend,
+} from '../__testUtils__/digestBackend';
+import { DigestLookup } from '../digests/digestLookup';
 import { createResolveBaseImagesAction } from './resolve';
 
 const publish = { target: 'local' as const, localDirectory: '/tmp/repos' };
@@ -11,6 +18,7 @@ interface Options {
   mirror?: boolean;
   isDryRun?: boolean;
   entities?: Entity[];
+  digests?: DigestLookup;
 }
 
 function setup(options: Options = {}) {
@@ -22,6 +30,7 @@ function setup(options: Options = {}) {
     catalog,
     config: baseImagesConfig(options.mirror ?? true),
     publish,
+    digests: options.digests ?? offlineDigests,
   });
   return { action, getEntityByRef };
 }
@@ -301,5 +310,83 @@ describe('base-images:resolve', () => {
         { mirror: false },
       ),
     ).rejects.toThrow(/'baseImages\.dhi\.mirror\.namespace'/);
+  });
+
+  describe('digest pinning', () => {
+    const DIGEST_RUNTIME = `sha256:${'1'.repeat(64)}`;
+    const DIGEST_DEV = `sha256:${'2'.repeat(64)}`;
+    let backend: DigestBackend | undefined;
+    afterEach(async () => {
+      await backend?.close();
+      backend = undefined;
+    });
+    const patientRecords = {
+      runtime: 'python',
+      system: 'system:default/patient-records',
+    };
+
+    it('pins every image to the digest the backend gives, keeping the tag images', async () => {
+      backend = await startDigestBackend(
+        answerDigests({
+          'dhi.io/python:3.13-fips': DIGEST_RUNTIME,
+          'dhi.io/python:3.13-dev': DIGEST_DEV,
+        }),
+      );
+      const { outputs } = await resolve(patientRecords, {
+        digests: backend.lookup(),
+      });
+      expect(JSON.parse(backend.requests[0].body)).toEqual({
+        images: ['dhi.io/python:3.13-fips', 'dhi.io/python:3.13-dev'],
+      });
+      expect(outputs.runtimeImage).toBe('dhi.io/python:3.13-fips');
+      expect(outputs.pinnedImages).toEqual({
+        runtimeImage: `dhi.io/python:3.13-fips@${DIGEST_RUNTIME}`,
+        builderImage: `dhi.io/python:3.13-dev@${DIGEST_DEV}`,
+        debugImage: `dhi.io/python:3.13-dev@${DIGEST_DEV}`,
+      });
+      expect(outputs.pinned).toBe(true);
+    });
+
+    it('keeps the tag of an image the registry gave no digest for', async () => {
+      backend = await startDigestBackend(
+        answerDigests({ 'dhi.io/python:3.13-fips': DIGEST_RUNTIME }),
+      );
+      const { outputs } = await resolve(patientRecords, {
+        digests: backend.lookup(),
+      });
+      expect(outputs.pinnedImages).toEqual({
+        runtimeImage: `dhi.io/python:3.13-fips@${DIGEST_RUNTIME}`,
+        builderImage: 'dhi.io/python:3.13-dev',
+        debugImage: 'dhi.io/python:3.13-dev',
+      });
+      expect(outputs.pinned).toBe(false);
+    });
+
+    it.each([
+      [
+        'fails',
+        (_request: unknown, response: any) => {
+          response.writeHead(500);
+          response.end();
+        },
+      ],
+      ['hangs', () => {}],
+    ])(
+      'keeps the tags and succeeds when the backend %s',
+      async (_name, handler) => {
+        backend = await startDigestBackend(handler);
+        const { outputs } = await resolve(patientRecords, {
+          digests: backend.lookup(500),
+        });
+        expect(backend.requests).toHaveLength(1);
+        expect(outputs.pinnedImages).toEqual({
+          runtimeImage: 'dhi.io/python:3.13-fips',
+          builderImage: 'dhi.io/python:3.13-dev',
+          debugImage: 'dhi.io/python:3.13-dev',
+        });
+        expect(outputs.pinned).toBe(false);
+        expect(outputs.runtimeImage).toBe('dhi.io/python:3.13-fips');
+      },
+    );
   });
 });

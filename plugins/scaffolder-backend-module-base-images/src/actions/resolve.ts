@@ -10,6 +10,7 @@ import {
   RUNTIMES,
   SITUATIONS,
 } from '@internal/backstage-plugin-base-images-common';
+import { DigestLookup, pinnedImage } from '../digests/digestLookup';
 import { PublishSettings } from '../settings';
 import {
   checkEntityRef,
@@ -59,8 +60,10 @@ export function createResolveBaseImagesAction(options: {
   catalog: CatalogService;
   config: BaseImagesConfig;
   publish: PublishSettings;
+  /** Where digests come from; without it the images keep their tags. */
+  digests?: DigestLookup;
 }) {
-  const { catalog, config, publish } = options;
+  const { catalog, config, publish, digests } = options;
   return createTemplateAction({
     id: 'base-images:resolve',
     description:
@@ -134,6 +137,17 @@ export function createResolveBaseImagesAction(options: {
         loginRegistries: z => z.array(z.string()),
         reasons: z => z.array(z.string()),
         version: z => z.string(),
+        pinnedImages: z =>
+          z
+            .object({
+              runtimeImage: z.string(),
+              builderImage: z.string(),
+              debugImage: z.string(),
+            })
+            .describe(
+              'The images pinned to the digests the registry gave now (<image>@sha256:...), or as they are when it did not answer',
+            ),
+        pinned: z => z.boolean().describe('Every image is pinned to a digest'),
         publishTarget: z =>
           z
             .enum(['local', 'github'])
@@ -191,6 +205,37 @@ export function createResolveBaseImagesAction(options: {
       reasons.forEach(reason => ctx.logger.info(`  ${reason}`));
       ctx.output('reasons', reasons);
       ctx.output('version', selection.version);
+
+      // Offline (or outside the allow-list) the images keep their tags.
+      const images = [
+        selection.runtimeImage,
+        selection.builderImage,
+        selection.debugImage,
+      ];
+      const answer = digests
+        ? await digests.lookup(images, credentials, ctx.logger)
+        : { digests: new Map<string, string>(), messages: [] };
+      answer.messages.forEach(message =>
+        ctx.logger.info(`  not pinned: ${message}`),
+      );
+      ctx.output('pinnedImages', {
+        runtimeImage: pinnedImage(
+          selection.runtimeImage,
+          answer.digests.get(selection.runtimeImage),
+        ),
+        builderImage: pinnedImage(
+          selection.builderImage,
+          answer.digests.get(selection.builderImage),
+        ),
+        debugImage: pinnedImage(
+          selection.debugImage,
+          answer.digests.get(selection.debugImage),
+        ),
+      });
+      ctx.output(
+        'pinned',
+        images.every(image => answer.digests.has(image)),
+      );
       ctx.output('publishTarget', publish.target);
       ctx.output(
         'githubRepoUrlPrefix',

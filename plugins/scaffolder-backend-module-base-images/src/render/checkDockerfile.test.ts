@@ -304,4 +304,66 @@ describe('checkDockerfile', () => {
       { rule: 'parses', line: 1, message: 'no FROM instruction' },
     ]);
   });
+
+  describe('digest pins', () => {
+    const FIPS = `sha256:${'1'.repeat(64)}`;
+    const DEV = `sha256:${'2'.repeat(64)}`;
+    const pinned = {
+      ...dhi,
+      pinnedDigests: {
+        'dhi.io/python:3.13-fips': FIPS,
+        'dhi.io/python:3.13-dev': DEV,
+      },
+    };
+    const pin = (text: string) =>
+      text
+        .replace(/dhi\.io\/python:3\.13-dev/g, `dhi.io/python:3.13-dev@${DEV}`)
+        .replace(
+          /dhi\.io\/python:3\.13-fips/g,
+          `dhi.io/python:3.13-fips@${FIPS}`,
+        );
+
+    it('accepts exactly the pinned form of an allowed image', () => {
+      expect(checkDockerfile(pin(good), pinned)).toEqual([]);
+      // the tag form stays allowed
+      expect(checkDockerfile(good, pinned)).toEqual([]);
+      expect(
+        checkDockerfile(
+          `${pin(
+            good,
+          )}FROM dhi.io/python:3.13-dev@${DEV} AS extra\nCOPY --from=dhi.io/python:3.13-fips@${FIPS} /a /a\nFROM production\nUSER nonroot\n`,
+          pinned,
+        ),
+      ).toEqual([]);
+    });
+
+    it.each([
+      [
+        'another digest of an allowed image',
+        `dhi.io/python:3.13-fips@sha256:${'3'.repeat(64)}`,
+      ],
+      ["the other image's digest", `dhi.io/python:3.13-fips@${DEV}`],
+      ['a digest of an image that is not allowed', `python:3.13@${FIPS}`],
+      ['a digest alone', `dhi.io/python@${FIPS}`],
+    ])('refuses %s', (_name, image) => {
+      const content = pin(good).replace(
+        `FROM dhi.io/python:3.13-fips@${FIPS} AS production`,
+        `FROM ${image} AS production`,
+      );
+      expect(
+        checkDockerfile(content, pinned)
+          .map(v => v.rule)
+          .sort(),
+      ).toEqual(['final-stage-runtime', 'from-allowed']);
+    });
+
+    it('accepts no digest without pinnedDigests', () => {
+      expect(checkDockerfile(pin(good), dhi).map(v => v.rule)).toEqual([
+        'from-allowed',
+        'from-allowed',
+        'from-allowed',
+        'final-stage-runtime',
+      ]);
+    });
+  });
 });

@@ -29,6 +29,11 @@ export interface DockerfilePolicy {
   allowedImages: string[];
   /** The runtime image: the final stage must be built on it. */
   runtimeImage: string;
+  /**
+   * Digests the registry gave for allowed images, by image: `<image>@<digest>`
+   * is accepted for exactly these pairs, never for another digest or image.
+   */
+  pinnedDigests?: Record<string, string>;
   /** The runtime image has no shell, so its stages may not `RUN`. */
   shellless: boolean;
 }
@@ -220,7 +225,20 @@ export function checkDockerfile(
   }
 
   const allowed = new Set(policy.allowedImages);
-  const allowedList = [...allowed].join(', ');
+  const pinned = new Map(Object.entries(policy.pinnedDigests ?? {}));
+  const allowedList = [
+    ...allowed,
+    ...[...pinned].map(([image, digest]) => `${image}@${digest}`),
+  ].join(', ');
+  /** The allowed image a reference stands for: itself, or the image of an accepted pin. */
+  const policyImage = (reference: string) => {
+    const at = reference.lastIndexOf('@');
+    if (at === -1) return reference;
+    const image = reference.slice(0, at);
+    return allowed.has(image) && pinned.get(image) === reference.slice(at + 1)
+      ? image
+      : reference;
+  };
   const runtimeStages = new Set<string>();
 
   /** `--from` of COPY and `from` of RUN --mount: an earlier stage (by name or index) or an allowed image. */
@@ -236,7 +254,7 @@ export function checkDockerfile(
       : stages
           .slice(0, stageIndex)
           .some(s => s.name && s.name === source.toLowerCase());
-    if (!why && (earlier || allowed.has(source))) return;
+    if (!why && (earlier || allowed.has(policyImage(source)))) return;
     violations.push({
       rule: 'copy-from-allowed',
       line: lineOf(instruction),
@@ -250,11 +268,12 @@ export function checkDockerfile(
     const earlier = stages
       .slice(0, index)
       .find(s => s.name && s.name === stage.image.toLowerCase());
+    const image = policyImage(stage.image);
     const isRuntime =
-      stage.image === policy.runtimeImage ||
+      image === policy.runtimeImage ||
       (!!earlier && runtimeStages.has(earlier.name!));
     if (isRuntime && stage.name) runtimeStages.add(stage.name);
-    if (!earlier && !allowed.has(stage.image)) {
+    if (!earlier && !allowed.has(image)) {
       violations.push({
         rule: 'from-allowed',
         line: lineOf(stage.from),
@@ -343,7 +362,7 @@ export function checkDockerfile(
 
   const final = stages[stages.length - 1];
   if (
-    final.image !== policy.runtimeImage &&
+    policyImage(final.image) !== policy.runtimeImage &&
     !runtimeStages.has(final.image.toLowerCase())
   ) {
     violations.push({

@@ -30,6 +30,9 @@ function valueSets(runtime: string): Array<Record<string, JsonValue>> {
         ],
       ]) {
         for (const system of ['', 'system:default/payments']) {
+          const pinned = system !== '';
+          const pin = (image: string) =>
+            pinned ? `${image}@sha256:${'a'.repeat(64)}` : image;
           sets.push({
             name: 'demo-svc',
             description: 'Quotes "here", ${{ values.name }} {{ 7*7 }} and a \\',
@@ -43,6 +46,12 @@ function valueSets(runtime: string): Array<Record<string, JsonValue>> {
             builderImage: `dhi.io/${runtime}:x-dev`,
             debugImage: `dhi.io/${runtime}:x-dev`,
             variant: 'dhi',
+            fromImages: {
+              runtime: pin(`dhi.io/${runtime}:x`),
+              builder: pin(`dhi.io/${runtime}:x-dev`),
+              debug: pin(`dhi.io/${runtime}:x-dev`),
+            },
+            pinned,
             shellless,
             authRequired,
             loginRegistries: authRequired ? ['dhi.io', 'registry.example'] : [],
