@@ -297,6 +297,61 @@ describe('checkDockerfile', () => {
         expect.objectContaining({ rule: 'syntax-frontend', line: 1 }),
       ]);
     });
+
+    it('refuses a foreign frontend behind a #! line, which BuildKit skips', () => {
+      expect(
+        checkDockerfile(
+          good.replace(
+            '# syntax=docker/dockerfile:1',
+            '#!/usr/bin/env docker-build\n# syntax=evil.io/frontend:1',
+          ),
+          dhi,
+        ),
+      ).toEqual([
+        expect.objectContaining({ rule: 'syntax-frontend', line: 2 }),
+      ]);
+    });
+  });
+
+  describe('user database in the final stage', () => {
+    it.each([
+      'COPY <<EOF /etc/passwd\nnonroot:x:0:0::/:/bin/sh\nEOF',
+      'COPY passwd /etc/passwd',
+      'ADD group /etc/group',
+      'COPY --from=builder /etc /etc/',
+      'COPY --chmod=0644 shadow /etc/shadow',
+    ])('refuses %j', line => {
+      const content = good.replace('USER nonroot', `${line}\nUSER nonroot`);
+      expect(checkDockerfile(content, dhi)).toEqual([
+        expect.objectContaining({ rule: 'no-user-database' }),
+      ]);
+    });
+
+    it('follows WORKDIR to a relative destination', () => {
+      const content = good.replace(
+        'USER nonroot',
+        'WORKDIR /etc\nCOPY passwd passwd\nUSER nonroot',
+      );
+      expect(checkDockerfile(content, dhi)).toEqual([
+        expect.objectContaining({ rule: 'no-user-database', line: 9 }),
+      ]);
+    });
+
+    it.each([
+      'COPY etc-passwd.txt /app/etc/passwd',
+      'COPY config /etc/myapp/config',
+    ])('passes %j', line => {
+      const content = good.replace('USER nonroot', `${line}\nUSER nonroot`);
+      expect(checkDockerfile(content, dhi)).toEqual([]);
+    });
+
+    it('leaves build stages alone (they never run as the service)', () => {
+      const content = good.replace(
+        'RUN pip install',
+        'COPY passwd /etc/passwd\nRUN pip install',
+      );
+      expect(checkDockerfile(content, dhi)).toEqual([]);
+    });
   });
 
   it('flags an empty file', () => {

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { DockerfileParser, Instruction } from 'dockerfile-ast';
 
 /** One broken rule in a generated Dockerfile. */
@@ -10,6 +11,7 @@ export interface DockerfileViolation {
     | 'no-onbuild'
     | 'shellless-no-run'
     | 'non-root-user'
+    | 'no-user-database'
     | 'exec-form'
     | 'final-stage-runtime';
   /** 1-based line number. */
@@ -137,6 +139,52 @@ function flagValues(instruction: Instruction, name: string): string[] {
     .map(flag => flag.getValue() ?? '');
 }
 
+const SYNTAX_DIRECTIVE = /^#\s*syntax\s*=\s*(\S*)/i;
+
+/** Every `# syntax=` among the comments (and a `#!` line) before the first instruction. */
+function syntaxDirectives(
+  content: string,
+): Array<{ line: number; frontend: string }> {
+  const found: Array<{ line: number; frontend: string }> = [];
+  const lines = content.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const text = lines[i].trim();
+    if (text === '') continue;
+    if (!text.startsWith('#')) break;
+    const match = SYNTAX_DIRECTIVE.exec(text);
+    if (match) found.push({ line: i + 1, frontend: match[1] });
+  }
+  return found;
+}
+
+/**
+ * Files that decide who a user name is: a COPY or ADD into them (or over
+ * /etc as a whole) could map the final USER to uid 0 whatever it is called.
+ */
+const USER_DATABASE =
+  /^\/etc\/?$|^\/etc\/(passwd|group|shadow|gshadow|sudoers(\.d(\/.*)?)?)$/;
+
+/**
+ * Where a COPY or ADD writes: its last argument, resolved against the stage's
+ * WORKDIR. dockerfile-ast lists a heredoc's body as arguments too, so with a
+ * heredoc only the instruction's first line counts.
+ */
+function copyDestination(
+  instruction: Instruction,
+  workdir: string,
+): string | undefined {
+  const firstLine = instruction.getRange().start.line;
+  const all = instruction.getArguments();
+  const heredoc = all.some(a => a.getValue().startsWith('<<'));
+  const args = all
+    .filter(a => !heredoc || a.getRange().start.line === firstLine)
+    .map(a => a.getValue())
+    .filter(a => !a.startsWith('--') && !a.startsWith('<<'));
+  const target = args[args.length - 1];
+  if (!target || (args.length < 2 && !heredoc)) return undefined;
+  return path.posix.resolve(workdir, target).replace(/\/+$/, '') || '/';
+}
+
 /**
  * Checks a generated Dockerfile against the base-image rules. Returns every
  * violation, each naming its rule and line; an empty list means it passes.
@@ -151,15 +199,15 @@ export function checkDockerfile(
   const escapeChar = dockerfile.getEscapeCharacter();
   const stages: Stage[] = [];
 
-  for (const directive of dockerfile.getDirectives()) {
-    if (
-      directive.getName().toLowerCase() === 'syntax' &&
-      !DOCKERFILE_FRONTEND.test(directive.getValue())
-    ) {
+  // BuildKit reads parser directives from the leading comments, skipping a
+  // `#!` line, which dockerfile-ast does not: so the comment block before the
+  // first instruction is read here, line by line.
+  for (const { line, frontend } of syntaxDirectives(content)) {
+    if (!DOCKERFILE_FRONTEND.test(frontend)) {
       violations.push({
         rule: 'syntax-frontend',
-        line: lineOf(directive),
-        message: `# syntax=${directive.getValue()} builds with another frontend image, which runs its own build logic; use docker/dockerfile[:<tag>] or drop the directive`,
+        line,
+        message: `# syntax=${frontend} builds with another frontend image, which runs its own build logic; use docker/dockerfile[:<tag>] or drop the directive`,
       });
     }
   }
@@ -370,6 +418,23 @@ export function checkDockerfile(
       line: lineOf(final.from),
       message: `the final stage must be built on ${policy.runtimeImage}, not ${final.image}`,
     });
+  }
+  let workdir = '/';
+  for (const instruction of final.instructions) {
+    const keyword = instruction.getKeyword();
+    if (keyword === 'WORKDIR') {
+      const dir = instruction.getArguments().map(a => a.getValue())[0];
+      if (dir) workdir = path.posix.resolve(workdir, dir);
+    }
+    if (keyword !== 'COPY' && keyword !== 'ADD') continue;
+    const destination = copyDestination(instruction, workdir);
+    if (destination && USER_DATABASE.test(destination)) {
+      violations.push({
+        rule: 'no-user-database',
+        line: lineOf(instruction),
+        message: `${keyword} writes ${destination} in the final stage: the base image's users decide who USER runs as; copy the application elsewhere`,
+      });
+    }
   }
   const users = final.instructions.filter(i => i.getKeyword() === 'USER');
   const lastUser = users[users.length - 1];
