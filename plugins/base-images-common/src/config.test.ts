@@ -147,6 +147,85 @@ describe('readBaseImagesConfig', () => {
       },
       /only allowed for loopback hosts, not mirror\.example\.com/,
     ],
+    [
+      {
+        registries: [
+          { host: 'docker.io', repositories: [{ prefix: 'Example/dhi-' }] },
+        ],
+      },
+      /'baseImages\.registries\[0\]\.repositories\[0\]\.prefix': "Example\/dhi-" is not a repository-name prefix/,
+    ],
+    [
+      // a partial namespace would reach other Docker Hub namespaces
+      {
+        registries: [
+          { host: 'docker.io', repositories: [{ prefix: 'example-' }] },
+        ],
+      },
+      /repositories\[0\]\.prefix': "example-" is not a repository-name prefix/,
+    ],
+    [
+      {
+        registries: [
+          {
+            host: 'docker.io',
+            repositories: [{ prefix: 'acme/' }, { prefix: 'acme/' }],
+          },
+        ],
+      },
+      /repositories\[1\]\.prefix': "acme\/" is listed twice/,
+    ],
+    [
+      {
+        registries: [
+          {
+            host: 'docker.io',
+            repositories: [{ prefix: 'acme/', dhikeys: true }],
+          },
+        ],
+      },
+      /'baseImages\.registries\[0\]\.repositories\[0\]\.dhikeys'.*did you mean .*dhiKeys/,
+    ],
+    [
+      {
+        registries: [
+          {
+            host: 'docker.io',
+            repositories: [
+              {
+                prefix: 'acme/dhi-',
+                attestationsHost: 'registry.scout.docker.com',
+              },
+            ],
+          },
+        ],
+      },
+      /'baseImages\.registries\[0\]\.repositories\[0\]\.attestationsHost': registry\.scout\.docker\.com is not in baseImages\.registries/,
+    ],
+    [
+      {
+        registries: [
+          { host: 'dhi.io', attestationsRepository: '../{repository}' },
+        ],
+      },
+      /'baseImages\.registries\[0\]\.attestationsRepository': "\.\.\/\{repository\}" is not a repository path/,
+    ],
+    [
+      {
+        registries: [
+          { host: 'dhi.io', attestationsRepository: 'dhi/{repository}:tag' },
+        ],
+      },
+      /attestationsRepository/,
+    ],
+    [
+      {
+        policy: {
+          frameworks: { hipaa: { requires: ['fips'], evidence: ['fips'] } },
+        },
+      },
+      /'baseImages\.policy\.frameworks\.hipaa\.evidence\[0\]'/,
+    ],
   ])('rejects %j naming the key', (value, message) => {
     expect(read(value)).toThrow(BaseImagesConfigError);
     expect(read(value)).toThrow(message);
@@ -189,5 +268,78 @@ describe('readBaseImagesConfig', () => {
       'hardened',
       'fips',
     ]);
+  });
+
+  it('reads trust scoped by repository prefix; dhi.io trusts the DHI keys by default', () => {
+    const config = read({
+      registries: [
+        { host: 'dhi.io' },
+        { host: 'ghcr.io', dhiKeys: true },
+        {
+          host: 'docker.io',
+          repositories: [
+            {
+              prefix: 'example-org/dhi-',
+              dhiKeys: true,
+              attestationsHost: 'registry.scout.docker.com',
+              requiredAttestations: ['https://slsa.dev/provenance/'],
+            },
+            { prefix: 'dhi', attestationsRepository: 'dhi/{repository}' },
+          ],
+        },
+        { host: 'registry.scout.docker.com' },
+      ],
+    })();
+    expect(config.registries.map(r => [r.host, r.dhiKeys])).toEqual([
+      ['dhi.io', true],
+      ['ghcr.io', true],
+      ['docker.io', false],
+      ['registry.scout.docker.com', false],
+    ]);
+    expect(config.registries[2].repositories).toEqual([
+      {
+        prefix: 'example-org/dhi-',
+        dhiKeys: true,
+        publicKeys: [],
+        attestationsHost: 'registry.scout.docker.com',
+        attestationsRepository: undefined,
+        requiredAttestations: ['https://slsa.dev/provenance/'],
+      },
+      {
+        prefix: 'dhi',
+        dhiKeys: undefined,
+        publicKeys: [],
+        attestationsHost: undefined,
+        attestationsRepository: 'dhi/{repository}',
+        requiredAttestations: undefined,
+      },
+    ]);
+    expect(
+      read({ registries: [{ host: 'dhi.io', dhiKeys: false }] })().registries[0]
+        .dhiKeys,
+    ).toBe(false);
+  });
+
+  it('keeps the built-in evidence of a framework restated without it', () => {
+    const config = read({
+      policy: {
+        frameworks: {
+          hipaa: { requires: ['hardened', 'fips'] },
+          'pci-dss': {
+            requires: ['hardened', 'fips'],
+            evidence: ['https://docker.com/dhi/fips/'],
+          },
+          fedramp: { requires: ['fips'] },
+        },
+      },
+    })();
+    const evidence = (id: string) =>
+      config.frameworks.find(f => f.id === id)!.evidence;
+    expect(evidence('hipaa')).toEqual([
+      'https://slsa.dev/verification_summary/',
+      'https://docker.com/dhi/fips/',
+    ]);
+    expect(evidence('pci-dss')).toEqual(['https://docker.com/dhi/fips/']);
+    expect(evidence('fedramp')).toEqual([]);
   });
 });

@@ -4,7 +4,7 @@ import {
   stringifyEntityRef,
 } from '@backstage/catalog-model';
 import type { Config } from '@backstage/config';
-import { parseRegistryHost } from './image/imageReference';
+import { parseImageReference, parseRegistryHost } from './image/imageReference';
 import {
   FRAMEWORK_ID_PATTERN,
   LOOPBACK_HOST_PATTERN,
@@ -12,6 +12,7 @@ import {
   VERSION_PATTERN,
 } from './patterns';
 import {
+  DEFAULT_DHI_KEYS_HOST,
   DEFAULT_DHI_REGISTRY,
   DEFAULT_FRAMEWORKS,
   DEFAULT_REQUIRED_ATTESTATIONS,
@@ -26,6 +27,7 @@ import {
   FLAVORS,
   FrameworkPolicy,
   RegistryConfig,
+  RepositoryScope,
   Runtime,
   RUNTIMES,
   Situation,
@@ -71,18 +73,34 @@ export const BASE_IMAGES_CONFIG_KEYS: Record<string, string[]> = {
     'extendedSupport',
   ],
   [`${ROOT}.policy`]: ['frameworks', 'situations'],
-  [`${ROOT}.policy.frameworks.*`]: ['requires', 'aliases', 'description'],
+  [`${ROOT}.policy.frameworks.*`]: [
+    'requires',
+    'aliases',
+    'description',
+    'evidence',
+  ],
   [`${ROOT}.registries[]`]: [
     'host',
     'insecure',
     'publicKeys',
+    'dhiKeys',
     'credentials',
     'attestationsHost',
+    'attestationsRepository',
     'requiredAttestations',
+    'repositories',
     'extraHosts',
     'endpoint',
   ],
   [`${ROOT}.registries[].credentials`]: ['username', 'password'],
+  [`${ROOT}.registries[].repositories[]`]: [
+    'prefix',
+    'dhiKeys',
+    'publicKeys',
+    'attestationsHost',
+    'attestationsRepository',
+    'requiredAttestations',
+  ],
 };
 
 function closest(word: string, candidates: string[]): string | undefined {
@@ -266,6 +284,9 @@ function readFrameworks(config: Config | undefined): FrameworkPolicy[] {
       requires: readCapabilities(entry, 'requires', path),
       aliases,
       description: entry.getOptionalString('description'),
+      // a built-in framework keeps Docker's evidence unless it is restated
+      evidence:
+        readPrefixes(entry, 'evidence', path) ?? byId.get(id)?.evidence ?? [],
     });
   }
   const frameworks = [...byId.values()];
@@ -305,6 +326,105 @@ function readSituations(
     );
   }
   return situations;
+}
+
+function readPublicKeys(config: Config, path: string): string[] {
+  const publicKeys = config.getOptionalStringArray('publicKeys') ?? [];
+  publicKeys.forEach((key, k) => {
+    if (
+      !/-----BEGIN PUBLIC KEY-----[\s\S]+-----END PUBLIC KEY-----/.test(key)
+    ) {
+      throw new BaseImagesConfigError(
+        `${path}.publicKeys[${k}]`,
+        'not a PEM public key (-----BEGIN PUBLIC KEY----- … -----END PUBLIC KEY-----)',
+      );
+    }
+  });
+  return publicKeys;
+}
+
+/**
+ * A repository-name prefix: its first path component (a Docker Hub
+ * namespace) whole, then, after a '/', any start of the rest.
+ */
+const REPOSITORY_PREFIX =
+  /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9._/-]*)?$/;
+
+/** `attestationsRepository`: repository path characters and `{repository}`. */
+function readAttestationsRepository(
+  config: Config,
+  path: string,
+): string | undefined {
+  const value = config.getOptionalString('attestationsRepository');
+  if (value === undefined) return undefined;
+  let valid = /^(?:[a-z0-9._/-]|\{repository\})+$/.test(value);
+  if (valid) {
+    try {
+      const probe = parseImageReference(
+        `registry.invalid/${value.replaceAll('{repository}', 'a/b')}`,
+      );
+      valid = !probe.tag && !probe.digest;
+    } catch {
+      valid = false;
+    }
+  }
+  if (!valid) {
+    throw new BaseImagesConfigError(
+      `${path}.attestationsRepository`,
+      `${JSON.stringify(
+        value,
+      )} is not a repository path; use lowercase path components and {repository} for the image's own, for example 'dhi/{repository}'`,
+    );
+  }
+  return value;
+}
+
+function readOptionalHost(
+  config: Config,
+  key: string,
+  path: string,
+): string | undefined {
+  const value = config.getOptionalString(key);
+  return value === undefined ? undefined : readHost(value, `${path}.${key}`);
+}
+
+function readRepositoryScopes(
+  configs: Config[] | undefined,
+  path: string,
+): RepositoryScope[] {
+  const scopes: RepositoryScope[] = [];
+  (configs ?? []).forEach((entry, i) => {
+    const scopePath = `${path}.repositories[${i}]`;
+    checkKeys(entry, scopePath, `${ROOT}.registries[].repositories[]`);
+    const prefix = entry.getString('prefix');
+    if (!REPOSITORY_PREFIX.test(prefix)) {
+      throw new BaseImagesConfigError(
+        `${scopePath}.prefix`,
+        `${JSON.stringify(
+          prefix,
+        )} is not a repository-name prefix: start with a whole lowercase namespace, for example 'example-org/dhi-' or 'python'`,
+      );
+    }
+    if (scopes.some(s => s.prefix === prefix)) {
+      throw new BaseImagesConfigError(
+        `${scopePath}.prefix`,
+        `${JSON.stringify(prefix)} is listed twice`,
+      );
+    }
+    scopes.push({
+      prefix,
+      dhiKeys: entry.getOptionalBoolean('dhiKeys'),
+      publicKeys: readPublicKeys(entry, scopePath),
+      attestationsHost: readOptionalHost(entry, 'attestationsHost', scopePath),
+      attestationsRepository: readAttestationsRepository(entry, scopePath),
+      requiredAttestations: readPrefixes(
+        entry,
+        'requiredAttestations',
+        scopePath,
+      ),
+    });
+  });
+  return scopes;
 }
 
 function readRegistries(configs: Config[] | undefined): RegistryConfig[] {
@@ -358,17 +478,6 @@ function readRegistries(configs: Config[] | undefined): RegistryConfig[] {
         `${host} is listed twice`,
       );
     }
-    const publicKeys = entry.getOptionalStringArray('publicKeys') ?? [];
-    publicKeys.forEach((key, k) => {
-      if (
-        !/-----BEGIN PUBLIC KEY-----[\s\S]+-----END PUBLIC KEY-----/.test(key)
-      ) {
-        throw new BaseImagesConfigError(
-          `${path}.publicKeys[${k}]`,
-          'not a PEM public key (-----BEGIN PUBLIC KEY----- … -----END PUBLIC KEY-----)',
-        );
-      }
-    });
     const credentialsConfig = entry.getOptionalConfig('credentials');
     let credentials: RegistryConfig['credentials'];
     if (credentialsConfig) {
@@ -382,22 +491,50 @@ function readRegistries(configs: Config[] | undefined): RegistryConfig[] {
         password: credentialsConfig.getString('password'),
       };
     }
-    const attestationsHost = entry.getOptionalString('attestationsHost');
     const extraHosts = (entry.getOptionalStringArray('extraHosts') ?? []).map(
       (extra, k) => readHost(extra, `${path}.extraHosts[${k}]`),
     );
     registries.push({
       host,
       insecure,
-      publicKeys,
+      publicKeys: readPublicKeys(entry, path),
+      dhiKeys:
+        entry.getOptionalBoolean('dhiKeys') ?? host === DEFAULT_DHI_KEYS_HOST,
       credentials,
-      attestationsHost: attestationsHost
-        ? readHost(attestationsHost, `${path}.attestationsHost`)
-        : undefined,
+      attestationsHost: readOptionalHost(entry, 'attestationsHost', path),
+      attestationsRepository: readAttestationsRepository(entry, path),
       requiredAttestations: readPrefixes(entry, 'requiredAttestations', path),
+      repositories: readRepositoryScopes(
+        entry.getOptionalConfigArray('repositories'),
+        path,
+      ),
       extraHosts,
       endpoint,
     });
+  });
+  // attestations are only read from registries the allow-list names
+  registries.forEach((registry, i) => {
+    const scopes: Array<[string, { attestationsHost?: string }]> = [
+      [`${ROOT}.registries[${i}]`, registry],
+      ...registry.repositories.map(
+        (scope, k) =>
+          [`${ROOT}.registries[${i}].repositories[${k}]`, scope] as [
+            string,
+            RepositoryScope,
+          ],
+      ),
+    ];
+    for (const [path, scope] of scopes) {
+      if (
+        scope.attestationsHost &&
+        !registries.some(r => r.host === scope.attestationsHost)
+      ) {
+        throw new BaseImagesConfigError(
+          `${path}.attestationsHost`,
+          `${scope.attestationsHost} is not in baseImages.registries; list it there (with its credentials) so it may be contacted`,
+        );
+      }
+    }
   });
   return registries;
 }

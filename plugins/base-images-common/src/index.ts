@@ -16,6 +16,7 @@ export * from './policy/compliance';
 export * from './policy/images';
 export * from './policy/selectImages';
 export * from './policy/verdict';
+export * from './policy/evidence';
 export * from './policy/newService';
 export * from './status';
 export * from './dockerfile';

@@ -40,6 +40,12 @@ export interface AttestationResult {
 export interface ImageFigures {
   /** Packages in the verified SBOM (CycloneDX or SPDX), the image itself not counted. */
   packages?: number;
+  /**
+   * Set when `packages` comes from an SBOM no trusted key signed (BuildKit's,
+   * on images nobody signs such as the slim ones): bound to the image by
+   * digest only.
+   */
+  unsignedSbom?: boolean;
   /** Known vulnerabilities after VEX (not_affected / fixed suppressed), by severity. */
   vulnerabilities?: {
     total: number;

@@ -20,11 +20,18 @@ export function checkerFor(
     timeoutMs?: number;
     maxBytes?: number;
     limits?: Partial<CheckLimits>;
+    /** Stand-ins for Docker's DHI keys (PEM), where `dhiKeys` trusts them. */
+    dhiKeys?: string[];
+    /** `baseImages.requiredAttestations`; default {@link REQUIRED}. */
+    requiredAttestations?: string[];
   } = {},
 ) {
   const config = readBaseImagesConfig(
     new ConfigReader({
-      baseImages: { registries, requiredAttestations: REQUIRED },
+      baseImages: {
+        registries,
+        requiredAttestations: options.requiredAttestations ?? REQUIRED,
+      },
     }),
   );
   const client = new RegistryClient({
@@ -36,6 +43,7 @@ export function checkerFor(
     requiredAttestations: config.requiredAttestations,
     platform: 'linux/amd64',
     limits: options.limits,
+    dhiKeys: options.dhiKeys,
   });
   return {
     client,

@@ -32,21 +32,40 @@ export interface FakeRegistry extends LocalRegistry {
   blob(digest: string): Buffer | undefined;
 }
 
+/** How a fake registry asks for tokens, as Docker's registries do. */
+export interface BearerAuth {
+  /** The challenge's service: dhi.io and Docker Hub name `registry.docker.io`. */
+  service?: string;
+  /**
+   * Give tokens only to callers with these credentials (Basic auth on the
+   * realm): dhi.io refuses anonymous token requests with 401.
+   */
+  credentials?: { username: string; password: string };
+  /**
+   * Repositories a token does not open: 401 on them (with a new challenge),
+   * as registry.scout.docker.com answers for repositories that are not DHI.
+   */
+  refuse?: (repository: string) => boolean;
+}
+
 export async function startFakeRegistry(
   options: {
     referrersApi?: boolean;
     host?: string;
     /** Require the token from /token on /v2/ requests, as Docker Hub does. */
-    bearerAuth?: boolean;
+    bearerAuth?: boolean | BearerAuth;
   } = {},
 ): Promise<FakeRegistry> {
+  const bearer: BearerAuth | undefined =
+    options.bearerAuth === true ? {} : options.bearerAuth || undefined;
   const blobs = new Map<string, Buffer>();
   const manifests = new Map<string, { bytes: Buffer; mediaType: string }>();
   const tags = new Map<string, string>();
+  const sha512 = new Map<string, string>();
   const uploads = new Set<string>();
   const sockets = new Set<net.Socket>();
-  const sha = (b: Buffer) =>
-    `sha256:${crypto.createHash('sha256').update(b).digest('hex')}`;
+  const sha = (b: Buffer, algorithm = 'sha256') =>
+    `${algorithm}:${crypto.createHash(algorithm).update(b).digest('hex')}`;
 
   const server = http.createServer();
   const registry: FakeRegistry = {
@@ -105,10 +124,10 @@ export async function startFakeRegistry(
       pattern: /^\/v2\/(.+)\/manifests\/(.+)$/,
       handle: (match, _u, body, req, res) => {
         const digest = sha(body);
-        manifests.set(digest, {
-          bytes: body,
-          mediaType: req.headers['content-type']!,
-        });
+        const stored = { bytes: body, mediaType: req.headers['content-type']! };
+        manifests.set(digest, stored);
+        // found by its sha512 digest too (a reference may pin either)
+        sha512.set(sha(body, 'sha512'), digest);
         if (!match[2].startsWith('sha256:'))
           tags.set(`${match[1]}:${match[2]}`, digest);
         res.writeHead(201, { 'docker-content-digest': digest }).end();
@@ -118,9 +137,10 @@ export async function startFakeRegistry(
       method: 'GET',
       pattern: /^\/v2\/(.+)\/manifests\/(.+)$/,
       handle: (match, _u, _b, _req, res) => {
-        const digest = match[2].startsWith('sha256:')
-          ? match[2]
-          : tags.get(`${match[1]}:${match[2]}`);
+        const reference = match[2];
+        let digest = tags.get(`${match[1]}:${reference}`);
+        if (reference.startsWith('sha256:')) digest = reference;
+        if (reference.startsWith('sha512:')) digest = sha512.get(reference);
         const manifest = digest && manifests.get(digest);
         if (!manifest)
           res.writeHead(404).end('{"errors":[{"code":"MANIFEST_UNKNOWN"}]}');
@@ -209,21 +229,49 @@ export async function startFakeRegistry(
           headers: req.headers,
         });
         if (url.pathname === '/token') {
+          const given = req.headers.authorization?.startsWith('Basic ')
+            ? Buffer.from(
+                req.headers.authorization.slice(6),
+                'base64',
+              ).toString()
+            : undefined;
+          const wanted = bearer?.credentials;
+          const authorized =
+            !!wanted && given === `${wanted.username}:${wanted.password}`;
+          registry.tokenRequests.push({
+            authorized,
+            scope: url.searchParams.get('scope') ?? '',
+            service: url.searchParams.get('service') ?? '',
+          });
+          if (wanted && !authorized) {
+            res
+              .writeHead(401)
+              .end('{"details":"incorrect username or password"}');
+            return;
+          }
           res
             .writeHead(200, { 'content-type': 'application/json' })
             .end(JSON.stringify({ token: 'fake' }));
           return;
         }
+        const repository = /^\/v2\/(.+)\/(manifests|blobs|referrers)\//.exec(
+          url.pathname,
+        )?.[1];
         if (
-          options.bearerAuth &&
+          bearer &&
           url.pathname.startsWith('/v2/') &&
-          req.headers.authorization !== 'Bearer fake'
+          (req.headers.authorization !== 'Bearer fake' ||
+            (repository && bearer.refuse?.(repository)))
         ) {
           res
             .writeHead(401, {
-              'www-authenticate': `Bearer realm="http://${registry.host}/token",service="fake-registry"`,
+              'www-authenticate': `Bearer realm="http://${
+                registry.host
+              }/token",service="${bearer.service ?? 'fake-registry'}"${
+                repository ? `,scope="repository:${repository}:pull"` : ''
+              }`,
             })
-            .end();
+            .end('{"errors":[{"code":"UNAUTHORIZED"}]}');
           return;
         }
         const answer = () => {

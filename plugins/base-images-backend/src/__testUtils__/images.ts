@@ -87,7 +87,11 @@ export async function pushImage(
   pusher: Pusher,
   repository: string,
   tag: string,
-  options: { buildkitAttestations?: string[] } = {},
+  options: {
+    buildkitAttestations?: string[];
+    /** Predicates of those attestations, by type (a note otherwise). */
+    buildkitPredicates?: Record<string, unknown>;
+  } = {},
 ): Promise<PushedImage> {
   const config = await pusher.blob(
     repository,
@@ -117,7 +121,11 @@ export async function pushImage(
   if (options.buildkitAttestations?.length) {
     const layers = [];
     for (const predicateType of options.buildkitAttestations) {
-      const statement = statementFor(manifest.digest, predicateType);
+      const statement = statementFor(
+        manifest.digest,
+        predicateType,
+        options.buildkitPredicates?.[predicateType],
+      );
       layers.push({
         ...(await pusher.blob(
           repository,
@@ -160,6 +168,7 @@ export async function pushImage(
 export function statementFor(
   subjectDigest: string,
   predicateType: string,
+  predicate: unknown = { note: `test ${predicateType}` },
 ): string {
   return JSON.stringify({
     _type: 'https://in-toto.io/Statement/v1',
@@ -170,7 +179,7 @@ export function statementFor(
       },
     ],
     predicateType,
-    predicate: { note: `test ${predicateType}` },
+    predicate,
   });
 }
 
@@ -342,53 +351,6 @@ export async function pushBundleReferrer(
     layers: [layer],
   });
   return { ...manifest, artifactType: BUNDLE_V03 };
-}
-
-/**
- * DHI's layout: each attestation is a manifest of in-toto statements, itself
- * signed (cosign signature referrer of the attestation manifest).
- */
-export async function pushSignedAttestation(
-  pusher: Pusher,
-  repository: string,
-  subject: PushedDescriptor,
-  predicateType: string,
-  key: TestKey,
-  options: { statementSubject?: string; tag: string },
-) {
-  const statement = statementFor(
-    options.statementSubject ?? subject.digest,
-    predicateType,
-  );
-  const layer = await pusher.blob(
-    repository,
-    statement,
-    'application/vnd.in-toto+json',
-  );
-  const attestation = await pusher.manifest(repository, options.tag, {
-    schemaVersion: 2,
-    mediaType: OCI_MANIFEST,
-    artifactType: 'application/vnd.in-toto+json',
-    subject,
-    config: await emptyConfig(pusher, repository),
-    layers: [
-      { ...layer, annotations: { 'in-toto.io/predicate-type': predicateType } },
-    ],
-  });
-  const payload = Buffer.from(simpleSigningPayload(attestation.digest));
-  const signature = await pushSignatureManifest(
-    pusher,
-    repository,
-    `${options.tag}-sig`,
-    payload,
-    opensslSign(key, payload).toString('base64'),
-    attestation,
-  );
-  await addReferrer(pusher, repository, attestation.digest, {
-    ...signature,
-    artifactType: 'application/vnd.dev.cosign.artifact.sig.v1+json',
-  });
-  return { ...attestation, artifactType: 'application/vnd.in-toto+json' };
 }
 
 export { bundleToJSON, sha256 };

@@ -10,3 +10,4 @@ export { startFakeRegistry } from './fakeRegistry';
 export type { FakeRegistry } from './fakeRegistry';
 export { Pusher } from './pusher';
 export * from './images';
+export * from './dockerLayouts';

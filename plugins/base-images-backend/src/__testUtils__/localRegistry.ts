@@ -9,14 +9,21 @@ import { execFileSync, spawn, ChildProcess } from 'node:child_process';
 /**
  * Test fixture: Debian's docker-registry (distribution 2.8) on 127.0.0.1 with
  * token auth, and the small token server it trusts. Anonymous callers may
- * pull `public/*`; `tester:secret` may push and pull everything.
+ * pull `public/*` (unless `anonymousTokens` is false, as on dhi.io);
+ * `tester:secret` may push and pull everything.
  */
 export interface LocalRegistry {
   host: string;
   tokenHost: string;
   credentials: { username: string; password: string };
+  /** The token service the registry names (the token's audience). */
+  service?: string;
   /** Token requests the server answered, for assertions. */
-  tokenRequests: Array<{ authorized: boolean; scope: string }>;
+  tokenRequests: Array<{
+    authorized: boolean;
+    scope: string;
+    service?: string;
+  }>;
   stop(): Promise<void>;
   /** Stops just the registry process (the token server stays), to test outages. */
   stopRegistry(): Promise<void>;
@@ -66,7 +73,15 @@ async function waitFor(url: string, timeoutMs: number): Promise<void> {
   throw new Error(`${url} did not answer within ${timeoutMs} ms`);
 }
 
-export async function startLocalRegistry(): Promise<LocalRegistry> {
+export async function startLocalRegistry(
+  options: {
+    /** The token service the registry names: dhi.io and Docker Hub name `registry.docker.io`. */
+    service?: string;
+    /** Whether anonymous callers get (pull-only) tokens; dhi.io answers them 401. Default true. */
+    anonymousTokens?: boolean;
+  } = {},
+): Promise<LocalRegistry> {
+  const service = options.service ?? 'test-registry';
   if (!fs.existsSync(REGISTRY_BIN)) {
     throw new Error(
       `${REGISTRY_BIN} is missing: install Debian's docker-registry (scripts/test.sh does)`,
@@ -108,12 +123,14 @@ export async function startLocalRegistry(): Promise<LocalRegistry> {
       ? Buffer.from(auth.slice(6), 'base64').toString()
       : undefined;
     if (
-      given !== undefined &&
-      given !== `${credentials.username}:${credentials.password}`
+      (given === undefined && options.anonymousTokens === false) ||
+      (given !== undefined &&
+        given !== `${credentials.username}:${credentials.password}`)
     ) {
       tokenRequests.push({
         authorized: false,
         scope: url.searchParams.get('scope') ?? '',
+        service: url.searchParams.get('service') ?? '',
       });
       res.writeHead(401).end('bad credentials');
       return;
@@ -134,6 +151,7 @@ export async function startLocalRegistry(): Promise<LocalRegistry> {
     tokenRequests.push({
       authorized: !!given,
       scope: url.searchParams.get('scope') ?? '',
+      service: url.searchParams.get('service') ?? '',
     });
     const now = Math.floor(Date.now() / 1000);
     const header = b64url(JSON.stringify({ typ: 'JWT', alg: 'ES256', kid }));
@@ -182,7 +200,7 @@ export async function startLocalRegistry(): Promise<LocalRegistry> {
       'auth:',
       '  token:',
       `    realm: http://${tokenHost}/token`,
-      '    service: test-registry',
+      `    service: ${service}`,
       '    issuer: test-token-issuer',
       `    rootcertbundle: ${path.join(dir, 'token.crt')}`,
       '',
@@ -216,6 +234,7 @@ export async function startLocalRegistry(): Promise<LocalRegistry> {
   return {
     host,
     tokenHost,
+    service,
     credentials,
     tokenRequests,
     startRegistry,

@@ -27,7 +27,9 @@ export class Pusher {
     if (!token) {
       const { username, password } = this.registry.credentials;
       const response = await fetch(
-        `http://${this.registry.tokenHost}/token?service=test-registry&scope=repository:${repository}:pull,push`,
+        `http://${this.registry.tokenHost}/token?service=${
+          this.registry.service ?? 'test-registry'
+        }&scope=repository:${repository}:pull,push`,
         {
           headers: {
             authorization: `Basic ${Buffer.from(

@@ -12,11 +12,18 @@ const migrationsDir = resolvePackagePath(
 
 export interface StoredResult {
   digestKey: string;
+  /** What the reference resolved to (the index of a multi-platform image), when known. */
+  digest?: string;
+  platform?: string;
   report: AttestationReport;
   checkedAt: Date;
 }
 
-/** The plugin's cache: results by image digest, and tag -> digest with the time it was resolved. */
+/**
+ * The plugin's cache: results by `<registry>/<repository>@<digest> <platform>`
+ * (the digest the reference resolves to, the platform checked), and tag ->
+ * that key with the time it was resolved.
+ */
 export class ResultStore {
   static async create(database: DatabaseService): Promise<ResultStore> {
     const client = await database.getClient();
@@ -39,10 +46,19 @@ export class ResultStore {
         'r.image_digest_key',
       )
       .where('t.image_ref', imageRef)
-      .first('r.image_digest_key', 'r.report', 'r.checked_at', 't.resolved_at');
+      .first(
+        'r.image_digest_key',
+        'r.image_digest',
+        'r.platform',
+        'r.report',
+        'r.checked_at',
+        't.resolved_at',
+      );
     if (!row) return undefined;
     return {
       digestKey: row.image_digest_key,
+      digest: row.image_digest ?? undefined,
+      platform: row.platform ?? undefined,
       report: JSON.parse(row.report),
       checkedAt: new Date(row.checked_at),
       resolvedAt: new Date(row.resolved_at),
@@ -54,11 +70,14 @@ export class ResultStore {
     digestKey: string,
     report: AttestationReport,
     at: Date,
+    about: { digest?: string; platform?: string } = {},
   ): Promise<void> {
     await this.db.transaction(async tx => {
       await tx('base_images_results')
         .insert({
           image_digest_key: digestKey,
+          image_digest: about.digest ?? null,
+          platform: about.platform ?? null,
           status: report.status,
           report: JSON.stringify(report),
           checked_at: at,

@@ -1,7 +1,11 @@
 import crypto from 'node:crypto';
 import { RegistryConfig } from '@internal/backstage-plugin-base-images-common';
 import { CheckBudget } from './CheckBudget';
-import { RegistryError } from './errors';
+import {
+  needsCredentialsMessage,
+  ObjectTooLargeError,
+  RegistryError,
+} from './errors';
 import {
   checkManifestShape,
   Descriptor,
@@ -15,12 +19,21 @@ import {
 const API_HOSTS: Record<string, string> = {
   'docker.io': 'registry-1.docker.io',
 };
-/** Hosts a registry is known to send clients to (token realm, blob CDN), unless configured. */
+/**
+ * Hosts a registry is known to send clients to (token realm, blob CDN);
+ * `extraHosts` adds to these. Docker Hub's, from Docker's allow-list page
+ * (docs.docker.com desktop/setup/allow-list): its auth service and the blob
+ * CDNs its redirects point at. Docker rotates CDN hosts (an AWS VPC gets S3
+ * hosts): add those through extraHosts. dhi.io's token realm is
+ * https://dhi.io/token, on its own host.
+ */
 const DEFAULT_EXTRA_HOSTS: Record<string, string[]> = {
   'docker.io': [
     'registry-1.docker.io',
     'auth.docker.io',
     'production.cloudflare.docker.com',
+    'production.cloudfront.docker.com',
+    'docker-images-prod.6aa30f8b08e16409b46e0173d6de2f56.r2.cloudflarestorage.com',
   ],
 };
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?$/;
@@ -58,6 +71,15 @@ function parseChallenge(header: string | null): Challenge | undefined {
 export const sha256Digest = (bytes: Buffer) =>
   `sha256:${crypto.createHash('sha256').update(bytes).digest('hex')}`;
 
+/** The digest of `bytes` in the algorithm `digest` names (sha256 or sha512, as image references allow). */
+const digestLike = (digest: string, bytes: Buffer) => {
+  const algorithm = digest.startsWith('sha512:') ? 'sha512' : 'sha256';
+  return `${algorithm}:${crypto
+    .createHash(algorithm)
+    .update(bytes)
+    .digest('hex')}`;
+};
+
 /**
  * A small OCI distribution client that only ever talks to the registries in
  * `baseImages.registries` (and their configured extra hosts): annotations are
@@ -70,6 +92,11 @@ export class RegistryClient {
   >();
 
   constructor(private readonly options: RegistryClientOptions) {}
+
+  /** The allow-list: every configured registry. */
+  get registries(): RegistryConfig[] {
+    return this.options.registries;
+  }
 
   registryFor(host: string): RegistryConfig | undefined {
     return this.options.registries.find(r => r.host === host);
@@ -88,9 +115,8 @@ export class RegistryClient {
     return new Set([
       registry.host,
       new URL(this.baseUrl(registry)).host,
-      ...(registry.extraHosts.length
-        ? registry.extraHosts
-        : DEFAULT_EXTRA_HOSTS[registry.host] ?? []),
+      ...(DEFAULT_EXTRA_HOSTS[registry.host] ?? []),
+      ...registry.extraHosts,
     ]);
   }
 
@@ -145,8 +171,7 @@ export class RegistryClient {
     const declared = Number(response.headers.get('content-length'));
     try {
       if (declared > maxBytes) {
-        throw new RegistryError(
-          'integrity',
+        throw new ObjectTooLargeError(
           `${what} is ${declared} bytes, over the ${maxBytes}-byte limit`,
         );
       }
@@ -162,8 +187,7 @@ export class RegistryClient {
         []) as AsyncIterable<Uint8Array>) {
         total += chunk.length;
         if (total > maxBytes) {
-          throw new RegistryError(
-            'integrity',
+          throw new ObjectTooLargeError(
             `${what} is over the ${maxBytes}-byte limit`,
           );
         }
@@ -266,6 +290,15 @@ export class RegistryClient {
     const response = await this.send(registry, realmUrl, headers, budget);
     if (response.status !== 200) {
       await response.body?.cancel();
+      // dhi.io refuses anonymous tokens with 401: say what to configure
+      const refused = response.status === 401 || response.status === 403;
+      if (refused && !registry.credentials) {
+        throw new RegistryError(
+          'unavailable',
+          needsCredentialsMessage(registry.host),
+          response.status,
+        );
+      }
       throw new RegistryError(
         'unavailable',
         `token request to ${realmUrl.host} for ${
@@ -273,6 +306,7 @@ export class RegistryClient {
         } failed with HTTP ${response.status}${
           registry.credentials ? ' (check the configured credentials)' : ''
         }`,
+        response.status,
       );
     }
     let body: { token?: string; access_token?: string; expires_in?: number };
@@ -350,11 +384,10 @@ export class RegistryClient {
     } else {
       throw new RegistryError(
         'unavailable',
-        `${host} requires authentication${
-          registry.credentials
-            ? ''
-            : '; configure baseImages.registries[].credentials'
-        }`,
+        registry.credentials
+          ? `${host} answered 401 without a Bearer or Basic challenge`
+          : needsCredentialsMessage(host),
+        401,
       );
     }
     response = await this.send(registry, url, headers, budget);
@@ -362,7 +395,10 @@ export class RegistryClient {
       await response.body?.cancel();
       throw new RegistryError(
         'unavailable',
-        `${host} refused access to ${repository} (HTTP ${response.status}); check the configured credentials`,
+        registry.credentials
+          ? `${host} refused access to ${repository} (HTTP ${response.status}); check the configured credentials`
+          : needsCredentialsMessage(host),
+        response.status,
       );
     }
     return response;
@@ -371,12 +407,17 @@ export class RegistryClient {
   private async failUnlessOk(response: Response, what: string): Promise<void> {
     if (response.ok) return;
     await response.body?.cancel();
-    throw new RegistryError('unavailable', `${what}: HTTP ${response.status}`);
+    throw new RegistryError(
+      'unavailable',
+      `${what}: HTTP ${response.status}`,
+      response.status,
+    );
   }
 
   /**
-   * Fetches a manifest or index by tag or digest, once per check. The digest
-   * is computed from the bytes; when the reference is a digest it must match.
+   * Fetches a manifest or index by tag or digest, once per check. Its digest
+   * (sha256, what signatures name) is computed from the bytes; when the
+   * reference is a digest (sha256 or sha512) the bytes must hash to it.
    */
   getManifest(
     host: string,
@@ -416,11 +457,14 @@ export class RegistryClient {
       budget,
     );
     const digest = sha256Digest(bytes);
-    if (reference.startsWith('sha256:') && digest !== reference) {
-      throw new RegistryError(
-        'integrity',
-        `${what} hashes to ${digest}, not the digest it was asked for`,
-      );
+    if (/^sha(256|512):/.test(reference)) {
+      const actual = digestLike(reference, bytes);
+      if (actual !== reference) {
+        throw new RegistryError(
+          'integrity',
+          `${what} hashes to ${actual}, not the digest it was asked for`,
+        );
+      }
     }
     // A garbled answer says the registry is broken, not that the image is: unavailable.
     let parsed: unknown;
@@ -549,6 +593,7 @@ export class RegistryClient {
       throw new RegistryError(
         'unavailable',
         `referrers of ${digest} on ${host}: HTTP ${response.status}`,
+        response.status,
       );
     }
     const fallback = await this.getManifest(

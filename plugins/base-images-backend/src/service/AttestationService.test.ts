@@ -7,13 +7,11 @@ import { ResultStore } from '../database/ResultStore';
 import { checkerFor } from '../__testUtils__/checker';
 import { startFakeRegistry, FakeRegistry } from '../__testUtils__/fakeRegistry';
 import {
-  createTestKey,
-  PROVENANCE,
-  pushImage,
-  pushSignedAttestation,
-  SBOM,
-  VEX,
-} from '../__testUtils__/images';
+  dhiPredicates,
+  pushDhiImage,
+  pushPlatformImage,
+} from '../__testUtils__/dockerLayouts';
+import { createTestKey, PROVENANCE, SBOM, VEX } from '../__testUtils__/images';
 import { Pusher } from '../__testUtils__/pusher';
 import {
   CachedAttestationService,
@@ -28,23 +26,32 @@ describe('AttestationService', () => {
   const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
   let registry: FakeRegistry;
   let image: string;
+  /** An unsigned index wrapping the signed image's platform manifest. */
+  let wrapped: string;
+  let indexDigest: string;
 
   beforeAll(async () => {
     registry = await startFakeRegistry();
     const key = createTestKey();
     const pusher = new Pusher(registry);
-    const pushed = await pushImage(pusher, 'dhi/python', '3.13');
-    for (const [i, predicate] of [PROVENANCE, SBOM, VEX].entries()) {
-      await pushSignedAttestation(
-        pusher,
-        'dhi/python',
-        pushed.index,
-        predicate,
-        key,
-        { tag: `att-${i}` },
-      );
-    }
+    const at = { pusher, repository: 'dhi/python' };
+    const all = dhiPredicates('python');
+    const pushed = await pushDhiImage(at, at, '3.13', key, {
+      image: 'python',
+      scoutName: 'dhi/python',
+      signing: 'cosign-referrer',
+      // provenance, SBOM and VEX: what the checker requires
+      predicates: Object.fromEntries(
+        [PROVENANCE, SBOM, VEX].map(type => [type, all[type]]),
+      ),
+    });
+    await pushPlatformImage(pusher, 'dhi/python', '3.13-wrapped', {
+      image: 'python',
+      amd64: pushed.amd64,
+    });
     image = `${registry.host}/dhi/python:3.13`;
+    wrapped = `${registry.host}/dhi/python:3.13-wrapped`;
+    indexDigest = pushed.index.digest;
     process.env.TEST_KEY_PEM = key.pem;
   });
   afterAll(() => registry.stop());
@@ -291,6 +298,35 @@ describe('AttestationService', () => {
       clock.advance(FORCED_CHECK_INTERVAL_MS);
       await replicaB.status(parseImageReference(image), { force: true });
       expect(second.checks).toBe(1);
+    },
+  );
+
+  it.each(databases.eachSupportedId())(
+    'stores results by the index a tag resolves to, not by its platform manifest (%p)',
+    async databaseId => {
+      const clock = testClock();
+      const store = await createStore(databaseId);
+      const first = await createService(databaseId, { clock, store });
+      const signed = await first.status(parseImageReference(image));
+      expect(signed).toMatchObject({
+        digest: indexDigest,
+        report: { status: 'verified' },
+      });
+      // the same platform manifest under another, unsigned index
+      const other = await first.status(parseImageReference(wrapped));
+      expect(other.report.status).toBe('unsigned');
+      expect(other.digest).not.toBe(indexDigest);
+
+      // another replica reads both from the database: neither overwrote the other
+      const requests = registry.requests.length;
+      const second = await createService(databaseId, { clock, store });
+      expect(
+        (await second.status(parseImageReference(image))).report.status,
+      ).toBe('verified');
+      expect(
+        (await second.status(parseImageReference(wrapped))).report.status,
+      ).toBe('unsigned');
+      expect(registry.requests.length).toBe(requests);
     },
   );
 

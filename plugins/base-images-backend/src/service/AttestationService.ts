@@ -240,10 +240,15 @@ export class CachedAttestationService implements AttestationService {
   ): Promise<ImageStatus> {
     try {
       const result = await this.options.checker.check(image);
+      // by what the reference resolves to and the platform checked: indexes
+      // wrapping one platform manifest are different images (one may be signed)
       const digestKey = `${image.registry}/${image.repository}@${
         result.digest ?? 'unknown'
-      }`;
-      await this.options.store.save(key, digestKey, result.report, started);
+      } ${result.platform ?? ''}`.trimEnd();
+      await this.options.store.save(key, digestKey, result.report, started, {
+        digest: result.digest,
+        platform: result.platform,
+      });
       return { report: result.report, digest: result.digest };
     } catch (error) {
       if (error instanceof RegistryError && error.kind === 'integrity') {
@@ -280,7 +285,7 @@ export class CachedAttestationService implements AttestationService {
   ): Promise<ImageStatus> {
     const last = await this.options.store.getByRef(key);
     return {
-      digest: last ? digestOf(last.digestKey) : undefined,
+      digest: last?.digest,
       report: {
         status: 'unavailable',
         checkedAt: started.toISOString(),
@@ -305,10 +310,5 @@ export class CachedAttestationService implements AttestationService {
 }
 
 function fromStored(stored: StoredResult): ImageStatus {
-  return { report: stored.report, digest: digestOf(stored.digestKey) };
-}
-
-function digestOf(digestKey: string): string | undefined {
-  const digest = digestKey.split('@')[1];
-  return digest?.startsWith('sha256:') ? digest : undefined;
+  return { report: stored.report, digest: stored.digest };
 }

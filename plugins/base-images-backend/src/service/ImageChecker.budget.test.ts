@@ -16,13 +16,11 @@ import {
   pushAttestationTag,
   pushBundleReferrer,
   pushImage,
-  pushSignedAttestation,
-  SBOM,
   sha256,
   statementFor,
   TestKey,
-  VEX,
 } from '../__testUtils__/images';
+import { pushDhiImage } from '../__testUtils__/dockerLayouts';
 import { PushedDescriptor, Pusher } from '../__testUtils__/pusher';
 import { CachedAttestationService } from './AttestationService';
 
@@ -150,17 +148,12 @@ describe('ImageChecker: the budget of one check', () => {
     pusher = new Pusher(registry);
     key = createTestKey();
     checker = checkerFor([registryConfig()]);
-    const image = await pushImage(pusher, 'dhi/python', '3.13');
-    for (const [i, predicate] of [PROVENANCE, SBOM, VEX].entries()) {
-      await pushSignedAttestation(
-        pusher,
-        'dhi/python',
-        image.index,
-        predicate,
-        key,
-        { tag: `att-${i}` },
-      );
-    }
+    const at = { pusher, repository: 'dhi/python' };
+    await pushDhiImage(at, at, '3.13', key, {
+      image: 'python',
+      scoutName: 'dhi/python',
+      signing: 'cosign-referrer',
+    });
 
     // the hostile images several tests use
     const big = await bigEnvelope(`sha256:${'5'.repeat(64)}`);

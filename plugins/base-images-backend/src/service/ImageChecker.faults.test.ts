@@ -1,14 +1,7 @@
 import { startFakeRegistry, FakeRegistry } from '../__testUtils__/fakeRegistry';
 import { Pusher } from '../__testUtils__/pusher';
-import {
-  createTestKey,
-  PROVENANCE,
-  pushImage,
-  pushSignedAttestation,
-  SBOM,
-  TestKey,
-  VEX,
-} from '../__testUtils__/images';
+import { createTestKey, pushImage, TestKey } from '../__testUtils__/images';
+import { dhiPredicates, pushDhiImage } from '../__testUtils__/dockerLayouts';
 import { checkerFor } from '../__testUtils__/checker';
 
 /** Paths distribution 2.8 cannot exercise: the native referrers API, and faults. */
@@ -28,17 +21,12 @@ describe('ImageChecker: native referrers and registry faults', () => {
       [{ host: registry.host, insecure: true, publicKeys: [key.pem] }],
       { timeoutMs: 500, maxBytes: 64 * 1024 },
     );
-    const image = await pushImage(pusher, 'dhi/node', '22');
-    for (const [i, predicate] of [PROVENANCE, SBOM, VEX].entries()) {
-      await pushSignedAttestation(
-        pusher,
-        'dhi/node',
-        image.index,
-        predicate,
-        key,
-        { tag: `att-${i}` },
-      );
-    }
+    const at = { pusher, repository: 'dhi/node' };
+    await pushDhiImage(at, at, '22', key, {
+      image: 'node',
+      scoutName: 'dhi/node',
+      signing: 'cosign-referrer',
+    });
   });
   afterAll(() => registry.stop());
   afterEach(() => {
@@ -49,9 +37,10 @@ describe('ImageChecker: native referrers and registry faults', () => {
     const { report } = await checker.check(ref('dhi/node', '22'));
     expect(report.status).toBe('verified');
     expect(report.signatures.map(s => s.source)).toEqual([
-      'referrers (attestation)',
-      'referrers (attestation)',
-      'referrers (attestation)',
+      'referrers',
+      ...Object.keys(dhiPredicates('node')).map(
+        () => 'referrers (attestation)',
+      ),
     ]);
     expect(
       registry.requests.some(r =>

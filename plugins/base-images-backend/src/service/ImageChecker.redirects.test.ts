@@ -1,13 +1,7 @@
 import { checkerFor } from '../__testUtils__/checker';
 import { startFakeRegistry, FakeRegistry } from '../__testUtils__/fakeRegistry';
-import {
-  createTestKey,
-  PROVENANCE,
-  pushImage,
-  pushSignedAttestation,
-  SBOM,
-  VEX,
-} from '../__testUtils__/images';
+import { pushDhiImage } from '../__testUtils__/dockerLayouts';
+import { createTestKey } from '../__testUtils__/images';
 import { Pusher } from '../__testUtils__/pusher';
 
 /**
@@ -30,17 +24,12 @@ describe('ImageChecker: credentials and redirects', () => {
     };
     const key = createTestKey();
     const pusher = new Pusher(registry);
-    const image = await pushImage(pusher, 'dhi/python', '3.13');
-    for (const [i, predicate] of [PROVENANCE, SBOM, VEX].entries()) {
-      await pushSignedAttestation(
-        pusher,
-        'dhi/python',
-        image.index,
-        predicate,
-        key,
-        { tag: `att-${i}` },
-      );
-    }
+    const at = { pusher, repository: 'dhi/python' };
+    await pushDhiImage(at, at, '3.13', key, {
+      image: 'python',
+      scoutName: 'dhi/python',
+      signing: 'cosign-referrer',
+    });
     ({ check } = checkerFor([
       {
         host: registry.host,
@@ -100,5 +89,49 @@ describe('ImageChecker: credentials and redirects', () => {
     expect(followed.length).toBeGreaterThan(0);
     for (const { headers } of followed)
       expect(headers.authorization).toBe('Bearer fake');
+  });
+
+  it("docker.io's extraHosts add to its built-in hosts (auth and Docker's blob CDNs)", async () => {
+    const hub = checkerFor([
+      {
+        host: 'docker.io',
+        endpoint: `http://${registry.host}`,
+        insecure: true,
+        credentials: registry.credentials,
+        extraHosts: [cdn.host],
+      },
+    ]);
+    // a configured extra host is followed
+    registry.fault = (_m, path) => {
+      const blob = blobPath.exec(path);
+      return blob
+        ? { redirect: `http://${cdn.host}/cdn/${blob[1]}` }
+        : undefined;
+    };
+    const cdnBefore = cdn.requests.length;
+    const { report } = await hub.check('dhi/python:3.13');
+    expect(cdn.requests.length).toBeGreaterThan(cdnBefore);
+    // read through, and judged: no key is trusted for Docker Hub as a whole
+    expect(report).toMatchObject({
+      status: 'invalid',
+      message: expect.stringContaining(
+        'does not verify: no keys are trusted for docker.io/dhi/python',
+      ),
+    });
+    // and so is a built-in one: refused for plain HTTP, after the host passed
+    // (an https:// redirect would leave this machine)
+    for (const cdnHost of [
+      'production.cloudfront.docker.com',
+      'production.cloudflare.docker.com',
+      'docker-images-prod.6aa30f8b08e16409b46e0173d6de2f56.r2.cloudflarestorage.com',
+    ]) {
+      registry.fault = (_m, path) =>
+        blobPath.test(path)
+          ? { redirect: `http://${cdnHost}/blob` }
+          : undefined;
+      await expect(hub.check('dhi/python:3.13')).rejects.toThrow(
+        `Redirect to http://${cdnHost}/blob is not HTTPS`,
+      );
+    }
   });
 });

@@ -14,13 +14,21 @@ import {
   PROVENANCE,
   pushBundleReferrer,
   pushImage,
-  pushSignedAttestation,
   SBOM,
   statementFor,
   TestKey,
   VEX,
 } from '../__testUtils__/images';
 import { checkerFor } from '../__testUtils__/checker';
+import {
+  DHI_PREDICATE_TYPES,
+  dhiPredicates,
+  FIXTURE_PACKAGES,
+  pushDhiAttestation,
+  pushDhiImage,
+  pushPlatformImage,
+  signDigest,
+} from '../__testUtils__/dockerLayouts';
 
 /**
  * Against Debian's docker-registry (distribution 2.8) with token auth.
@@ -67,9 +75,11 @@ describe('ImageChecker against a real registry', () => {
         ),
       ),
     );
-    const { report, digest } = await check(ref('signed/app'));
+    const { report, digest, platformDigest } = await check(ref('signed/app'));
     expect(report.status).toBe('verified');
-    expect(digest).toBe(image.manifestDigest);
+    // what the tag resolves to: the index, as `docker pull` and pins name it
+    expect(digest).toBe(image.indexDigest);
+    expect(platformDigest).toBe(image.manifestDigest);
     expect(report.signatures).toEqual(
       expect.arrayContaining([
         expect.objectContaining({
@@ -88,6 +98,14 @@ describe('ImageChecker against a real registry', () => {
 
   it('verified: Sigstore DSSE bundles found through the sha256-<hex> referrers tag', async () => {
     const image = await pushImage(pusher, 'bundle/app', '1');
+    // cosign 3 signs the index with a bundle referrer too
+    await signDigest(
+      { pusher, repository: 'bundle/app', referrersTag: true },
+      image.index,
+      trusted,
+      'bundle',
+      { scoutName: 'bundle/app' },
+    );
     let referrers: any[] = [];
     for (const [i, predicate] of allPredicates.entries()) {
       const bundle = await dsseBundle(
@@ -111,50 +129,64 @@ describe('ImageChecker against a real registry', () => {
     }
     const { report } = await check(ref('bundle/app'));
     expect(report.status).toBe('verified');
-    expect(
-      report.signatures.every(
-        s =>
-          s.source === 'referrers-tag' &&
-          s.format === 'sigstore-bundle' &&
-          s.verified,
-      ),
-    ).toBe(true);
+    expect(report.signatures).toEqual([
+      expect.objectContaining({
+        source: 'referrers-tag',
+        format: 'sigstore-bundle',
+        verified: true,
+        subjectDigest: image.indexDigest,
+      }),
+    ]);
     expect(report.message).toMatch(/3 verified attestations/);
   });
 
-  it("verified: DHI's layout, attestation manifests that are themselves signed", async () => {
-    const image = await pushImage(pusher, 'dhi/python', '3.13');
-    const subject = image.index;
-    let referrers: any[] = [];
-    for (const [i, predicate] of allPredicates.entries()) {
-      const attestation = await pushSignedAttestation(
-        pusher,
-        'dhi/python',
-        subject,
-        predicate,
-        trusted,
-        { tag: `att-${i}` },
-      );
-      referrers = await addReferrer(
-        pusher,
-        'dhi/python',
-        image.indexDigest,
-        attestation,
-        referrers,
-      );
-    }
+  it("verified: DHI's layout through the sha256-<hex> referrers tag, with the figures", async () => {
+    const at = { pusher, repository: 'dhi/python', referrersTag: true };
+    const image = await pushDhiImage(at, at, '3.13', trusted, {
+      image: 'python',
+      scoutName: 'dhi/python',
+      signing: 'cosign-referrer',
+    });
     const { report } = await check(ref('dhi/python', '3.13'));
     expect(report.status).toBe('verified');
-    expect(report.attestations.map(a => a.verified)).toEqual([
-      true,
-      true,
-      true,
-    ]);
+    expect(report.attestations.map(a => [a.predicateType, a.verified])).toEqual(
+      Object.keys(dhiPredicates('python')).map(type => [type, true]),
+    );
+    expect(report.figures).toEqual({
+      packages: FIXTURE_PACKAGES,
+      vulnerabilities: {
+        total: 2,
+        critical: 0,
+        high: 1,
+        medium: 0,
+        low: 1,
+        suppressedByVex: 1,
+      },
+      sizeBytes: image.amd64Size,
+      createdAt: '2026-01-02T03:04:05.000Z',
+    });
+    expect(
+      report.attestations.find(
+        a => a.predicateType === DHI_PREDICATE_TYPES.fips,
+      ),
+    ).toMatchObject({ verified: true, signer: expect.any(String) });
   });
 
   it('unsigned: a slim-like image with unsigned BuildKit attestations, pulled anonymously', async () => {
+    // BuildKit's SPDX SBOM: the image (described) and two packages
+    const spdx = {
+      spdxVersion: 'SPDX-2.3',
+      SPDXID: 'SPDXRef-DOCUMENT',
+      documentDescribes: ['SPDXRef-image'],
+      packages: [
+        { SPDXID: 'SPDXRef-image', name: 'python' },
+        { SPDXID: 'SPDXRef-libc6', name: 'libc6' },
+        { SPDXID: 'SPDXRef-openssl', name: 'openssl' },
+      ],
+    };
     const image = await pushImage(pusher, 'public/slim', '1', {
       buildkitAttestations: [PROVENANCE, 'https://spdx.dev/Document'],
+      buildkitPredicates: { 'https://spdx.dev/Document': spdx },
     });
     const anonymous = checkerFor([
       { host: registry.host, insecure: true, extraHosts: [registry.tokenHost] },
@@ -162,7 +194,7 @@ describe('ImageChecker against a real registry', () => {
     const before = registry.tokenRequests.length;
     const { report, digest } = await anonymous.check(ref('public/slim'));
     expect(report.status).toBe('unsigned');
-    expect(digest).toBe(image.manifestDigest);
+    expect(digest).toBe(image.indexDigest);
     expect(report.attestations.map(a => [a.predicateType, a.verified])).toEqual(
       [
         [PROVENANCE, false],
@@ -172,6 +204,13 @@ describe('ImageChecker against a real registry', () => {
     expect(report.message).toBe(
       'no signature found; 2 unsigned attestations listed',
     );
+    // the seed's figures for a slim image, its SBOM marked as nobody's word
+    expect(report.figures).toEqual({
+      packages: 2,
+      unsignedSbom: true,
+      sizeBytes: 256,
+      createdAt: '2026-01-01T00:00:00.000Z',
+    });
     expect(registry.tokenRequests.slice(before).every(r => !r.authorized)).toBe(
       true,
     );
@@ -321,50 +360,50 @@ describe('ImageChecker against a real registry', () => {
       await addReferrer(pusher, 'tamper/bundle', image.manifestDigest, pushed);
       const { report } = await check(ref('tamper/bundle'));
       expect(report.status).toBe('invalid');
-      expect(report.message).toMatch(/does not verify with a trusted key/);
+      expect(report.message).toMatch(/does not verify with any trusted key/);
     });
 
+    /** A signed DHI-style index whose one attestation is made by `tamper`. */
+    async function dhiWithAttestation(
+      repository: string,
+      key: TestKey,
+      options: { statementSubject?: string; statementType?: string } = {},
+    ) {
+      const at = { pusher, repository, referrersTag: true };
+      const image = await pushPlatformImage(pusher, repository, '1');
+      await signDigest(at, image.index, trusted, 'cosign-tag', {
+        scoutName: repository,
+      });
+      await pushDhiAttestation(at, image.amd64, PROVENANCE, {}, key, {
+        scoutName: repository,
+        signing: 'cosign-referrer',
+        ...options,
+      });
+      return (await check(ref(repository))).report;
+    }
+
     it('signed attestation manifest whose statement points at another image -> invalid', async () => {
-      const image = await pushImage(pusher, 'tamper/att-subject', '1');
-      const subject = image.index;
-      const attestation = await pushSignedAttestation(
-        pusher,
-        'tamper/att-subject',
-        subject,
-        PROVENANCE,
-        trusted,
-        { tag: 'att', statementSubject: `sha256:${'2'.repeat(64)}` },
-      );
-      await addReferrer(
-        pusher,
-        'tamper/att-subject',
-        image.indexDigest,
-        attestation,
-      );
-      const { report } = await check(ref('tamper/att-subject'));
+      const report = await dhiWithAttestation('tamper/att-subject', trusted, {
+        statementSubject: `sha256:${'2'.repeat(64)}`,
+      });
       expect(report.status).toBe('invalid');
       expect(report.message).toMatch(/names another image/);
     });
 
-    it('attestation manifest signed by an untrusted key -> invalid', async () => {
-      const image = await pushImage(pusher, 'tamper/att-key', '1');
-      const subject = image.index;
-      const attestation = await pushSignedAttestation(
-        pusher,
-        'tamper/att-key',
-        subject,
-        PROVENANCE,
-        untrusted,
-        { tag: 'att' },
-      );
-      await addReferrer(
-        pusher,
-        'tamper/att-key',
-        image.indexDigest,
-        attestation,
-      );
-      const { report } = await check(ref('tamper/att-key'));
+    it('signed attestation manifest whose statement is of another type than its annotation -> invalid', async () => {
+      const report = await dhiWithAttestation('tamper/att-type', trusted, {
+        statementType: 'https://slsa.dev/provenance/v0.2',
+      });
       expect(report.status).toBe('invalid');
+      expect(report.message).toMatch(
+        /the manifest names predicate type https:\/\/slsa\.dev\/provenance\/v1, its statement https:\/\/slsa\.dev\/provenance\/v0\.2/,
+      );
+    });
+
+    it('attestation manifest signed by an untrusted key -> invalid', async () => {
+      const report = await dhiWithAttestation('tamper/att-key', untrusted);
+      expect(report.status).toBe('invalid');
+      expect(report.message).toMatch(/does not verify with any trusted key/);
     });
 
     it('a digest-pinned reference that is not there is not found; pinned by its real digest it checks', async () => {
@@ -417,9 +456,74 @@ describe('ImageChecker against a real registry', () => {
           extraHosts: [registry.tokenHost],
         },
       ]);
-      await expect(anonymous.check(ref('signed/app'))).rejects.toThrow(
-        /refused access to signed\/app \(HTTP 401\)/,
-      );
+      await expect(anonymous.check(ref('signed/app'))).rejects.toMatchObject({
+        kind: 'unavailable',
+        message: `${registry.host} needs credentials: set baseImages.registries[${registry.host}].credentials (user name and password or access token)`,
+      });
+    });
+  });
+});
+
+/**
+ * A dhi.io Community image on distribution 2.8 behind dhi.io's token flow:
+ * the token service is `registry.docker.io` and anonymous token requests get
+ * 401 (docker/scout-cli#229). distribution 2.8 has no referrers API, so the
+ * attestations are found through the `sha256-<hex>` referrers tag.
+ */
+describe("ImageChecker: a dhi.io image behind dhi.io's token flow", () => {
+  let registry: LocalRegistry;
+  let key: TestKey;
+  const dhiIo = (credentials?: object) => ({
+    host: 'dhi.io',
+    endpoint: `http://${registry.host}`,
+    insecure: true,
+    // the stand-in's token service listens on another port; dhi.io's is https://dhi.io/token
+    extraHosts: [registry.tokenHost],
+    ...(credentials ? { credentials } : {}),
+  });
+
+  beforeAll(async () => {
+    registry = await startLocalRegistry({
+      service: 'registry.docker.io',
+      anonymousTokens: false,
+    });
+    key = createTestKey();
+    const pusher = new Pusher(registry);
+    const at = { pusher, repository: 'python', referrersTag: true };
+    await pushDhiImage(at, at, '3.13', key, {
+      image: 'python',
+      scoutName: 'dhi/python',
+      signing: 'cosign-both',
+    });
+  }, 60_000);
+  afterAll(() => registry?.stop());
+
+  it("verified with Docker's DHI keys (dhiKeys, the default for dhi.io)", async () => {
+    const before = registry.tokenRequests.length;
+    const { check } = checkerFor([dhiIo(registry.credentials)], {
+      dhiKeys: [key.pem],
+    });
+    const { report } = await check('dhi.io/python:3.13');
+    expect(report.status).toBe('verified');
+    expect(report.signatures).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ source: 'referrers-tag', verified: true }),
+        expect.objectContaining({ source: 'cosign-tag', verified: true }),
+      ]),
+    );
+    expect(registry.tokenRequests.slice(before)).toContainEqual({
+      authorized: true,
+      scope: 'repository:python:pull',
+      service: 'registry.docker.io',
+    });
+  });
+
+  it('without credentials: unavailable, saying what to configure', async () => {
+    const { check } = checkerFor([dhiIo()], { dhiKeys: [key.pem] });
+    await expect(check('dhi.io/python:3.13')).rejects.toMatchObject({
+      kind: 'unavailable',
+      message:
+        'dhi.io needs credentials: set baseImages.registries[dhi.io].credentials (Docker ID and access token)',
     });
   });
 });

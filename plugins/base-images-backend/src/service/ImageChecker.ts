@@ -2,16 +2,28 @@ import {
   AttestationReport,
   AttestationResult,
   familiarImageReference,
+  ImageFigures,
   ImageReference,
+  matchesPredicateType,
   notCheckedReport,
   SignatureResult,
 } from '@internal/backstage-plugin-base-images-common';
+import {
+  AttestedContent,
+  createdAtOf,
+  imageFigures,
+  isFigureContent,
+} from '../analysis/figures';
 import {
   CheckBudget,
   CheckLimits,
   DEFAULT_CHECK_LIMITS,
 } from '../registry/CheckBudget';
-import { notInAllowListMessage, RegistryError } from '../registry/errors';
+import {
+  notInAllowListMessage,
+  ObjectTooLargeError,
+  RegistryError,
+} from '../registry/errors';
 import {
   BUILDKIT_REFERENCE_DIGEST,
   BUILDKIT_REFERENCE_TYPE,
@@ -25,7 +37,8 @@ import {
   SIGSTORE_BUNDLE_PREFIX,
 } from '../registry/mediaTypes';
 import { FetchedManifest, RegistryClient } from '../registry/RegistryClient';
-import { TrustedKey, trustedKeysFor } from '../trust/keys';
+import { dhiKeys, KeyRing, keyRingFor, TrustedKey } from '../trust/keys';
+import { resolveRepositoryTrust } from '../trust/repositoryTrust';
 import {
   checkStatement,
   SignatureCap,
@@ -34,9 +47,14 @@ import {
   verifySigstoreBundle,
 } from '../verify/signatures';
 
-/** A finished check: the report and the digest it is about. */
+/** A finished check: the report and what it is about. */
 export interface CheckResult {
+  /** The digest the reference resolves to: the index of a multi-platform image. */
   digest?: string;
+  /** The platform (`os/architecture[/variant]`) whose manifest was checked. */
+  platform?: string;
+  /** That platform's manifest, when the image has one for it. */
+  platformDigest?: string;
   report: AttestationReport;
 }
 
@@ -44,34 +62,59 @@ export interface CheckResult {
 const RESOLVE_MAX_REQUESTS = 5;
 /** Largest signature payload: a simple-signing payload is well under 1 KiB. */
 const MAX_PAYLOAD_BYTES = 64 * 1024;
-/** Largest statement, envelope or bundle: SBOMs of large images reach a few MiB. */
-const MAX_STATEMENT_BYTES = 8 * 1024 * 1024;
+/** Largest statement, envelope or bundle read: SBOMs of large images reach a few MiB. */
+export const MAX_STATEMENT_BYTES = 8 * 1024 * 1024;
+/** Largest image config read (for its build time): configs with a long history are tens of KiB. */
+const MAX_CONFIG_BYTES = 1024 * 1024;
+const IMAGE_CONFIG_TYPES = new Set([
+  'application/vnd.oci.image.config.v1+json',
+  'application/vnd.docker.container.image.v1+json',
+]);
+/** The messages of attestations that are listed but say nothing wrong: unsigned BuildKit ones, and those too large to read. */
+const UNSIGNED = 'unsigned';
+const NOT_READ = 'not read';
 
 export interface ImageCheckerOptions {
   requiredAttestations: string[];
   platform: string;
   /** Overrides of the per-check limits (DEFAULT_CHECK_LIMITS otherwise). */
   limits?: Partial<CheckLimits>;
+  /**
+   * Docker's DHI keys, as PEM: the keyring's dhi-2 and dhi-1 unless given.
+   * Tests pass their own in Docker's place.
+   */
+  dhiKeys?: string[];
 }
 
 interface Location {
   host: string;
   repository: string;
+  /** The attestationsHost copy: a refusal there means "none found". */
+  copy?: boolean;
 }
 
 interface CheckState {
   budget: CheckBudget;
-  keys: TrustedKey[];
+  keys: KeyRing;
+  /** What the reference resolves to: the index, or the only manifest. */
+  top: FetchedManifest;
+  /** The manifest of the configured platform. */
+  platform?: FetchedManifest;
   /** Digests that count as "the image": the index and the selected platform manifest. */
   imageDigests: Set<string>;
   manifests: Map<string, Buffer>;
   signatures: SignatureResult[];
   attestations: AttestationResult[];
+  /** Content of the SBOM, scan and VEX attestations, for the figures. */
+  contents: AttestedContent[];
   /** Attestation manifests whose own signature has been looked up already. */
   seen: Set<string>;
+  /** What the report should say beyond the verdict (a copy that had nothing). */
+  notes: string[];
 }
 
 const short = (digest: string) => digest.slice(0, 19);
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** A registry listing something twice gains nothing: each is fetched and verified once. */
 function uniqueBy<T>(items: T[], key: (item: T) => string): T[] {
@@ -85,14 +128,25 @@ function uniqueBy<T>(items: T[], key: (item: T) => string): T[] {
 }
 
 /**
- * Verifies one image: resolves it, then finds and checks its signatures and
- * attestations (OCI referrers or their tag fallback, cosign `.sig`/`.att`
- * tags, BuildKit in-index attestations, DHI's signed attestation manifests).
- * Each check has its own budget (CheckBudget): a registry that lists, serves
- * or waits without end stops the check as `unavailable` instead.
+ * Verifies one image the way Docker publishes Docker Hardened Images
+ * (docs.docker.com dhi/how-to/verify, dhi/how-to/mirror; the keyring README):
+ * - the image is what its reference resolves to, the index for a
+ *   multi-platform image, and a trusted key must sign that digest (cosign
+ *   `.sig` tag, cosign signature referrer, or cosign 3 Sigstore bundle);
+ * - attestations are referrers of the platform manifest (artifactType
+ *   `application/vnd.in-toto+json`), each attestation manifest signed in its
+ *   own right, its statement about that platform manifest; read from the
+ *   image's registry and, where configured, from a second copy (Docker Scout's
+ *   registry for mirrored images);
+ * - cosign's own layouts (`.att` DSSE envelopes, bundles) and BuildKit's
+ *   unsigned in-index attestations are read too.
+ * Keys are those trusted for the image's repository (RepositoryTrust). Each
+ * check has its own budget (CheckBudget): a registry that lists, serves or
+ * waits without end stops the check as `unavailable` instead.
  */
 export class ImageChecker {
   private readonly limits: CheckLimits;
+  private dhi?: TrustedKey[];
 
   constructor(
     private readonly client: RegistryClient,
@@ -139,56 +193,54 @@ export class ImageChecker {
         },
       };
     }
-    const required =
-      registry.requiredAttestations ?? this.options.requiredAttestations;
+    const trust = resolveRepositoryTrust(
+      registry,
+      image.repository,
+      this.options.requiredAttestations,
+    );
+    this.dhi ??= dhiKeys(this.options.dhiKeys);
+    const keys = keyRingFor(
+      `${image.registry}/${image.repository}`,
+      trust,
+      this.client.registries,
+      this.dhi,
+    );
     const budget = new CheckBudget(familiarImageReference(image), this.limits);
-    const state: CheckState = {
-      budget,
-      keys: trustedKeysFor(registry),
-      imageDigests: new Set(),
-      manifests: new Map(),
-      signatures: [],
-      attestations: [],
-      seen: new Set(),
-    };
     const home: Location = {
       host: image.registry,
       repository: image.repository,
     };
     const locations = [home];
-    if (
-      registry.attestationsHost &&
-      registry.attestationsHost !== registry.host
-    ) {
-      if (!this.client.registryFor(registry.attestationsHost)) {
-        throw new RegistryError(
-          'unavailable',
-          `attestations host ${registry.attestationsHost} is not in baseImages.registries`,
-        );
-      }
-      locations.push({
-        host: registry.attestationsHost,
-        repository: image.repository,
-      });
-    }
+    if (trust.attestations)
+      locations.push({ ...trust.attestations, copy: true });
 
+    const reference = image.digest ?? image.tag ?? 'latest';
     const top = await this.client.getManifest(
-      image.registry,
-      image.repository,
-      image.digest ?? image.tag ?? 'latest',
+      home.host,
+      home.repository,
+      reference,
       budget,
     );
     if (!top) {
-      const reference = image.digest
-        ? `@${image.digest}`
-        : `:${image.tag ?? 'latest'}`;
       throw new RegistryError(
         'unavailable',
-        `${image.registry}/${image.repository}${reference} was not found`,
+        `${image.registry}/${image.repository}${
+          image.digest ? `@${image.digest}` : `:${reference}`
+        } was not found`,
       );
     }
-    state.imageDigests.add(top.digest);
-    state.manifests.set(top.digest, top.bytes);
+    const state: CheckState = {
+      budget,
+      keys,
+      top,
+      imageDigests: new Set([top.digest]),
+      manifests: new Map([[top.digest, top.bytes]]),
+      signatures: [],
+      attestations: [],
+      contents: [],
+      seen: new Set(),
+      notes: [],
+    };
     const buildkit: Descriptor[] = [];
     if (INDEX_TYPES.has(top.mediaType) || top.manifest.manifests) {
       const entries = budget.cap(
@@ -207,8 +259,8 @@ export class ImageChecker {
       );
       if (platform) {
         const manifest = await this.client.getManifest(
-          image.registry,
-          image.repository,
+          home.host,
+          home.repository,
           platform.digest,
           budget,
         );
@@ -219,8 +271,13 @@ export class ImageChecker {
               platform.digest,
             )} listed in the index is missing`,
           );
+        state.platform = manifest;
         state.imageDigests.add(manifest.digest);
         state.manifests.set(manifest.digest, manifest.bytes);
+      } else {
+        state.notes.push(
+          `the index lists no ${this.options.platform} manifest, so no attestation of one was looked for`,
+        );
       }
       buildkit.push(
         ...entries.filter(
@@ -228,28 +285,65 @@ export class ImageChecker {
             m.annotations?.[BUILDKIT_REFERENCE_TYPE] === 'attestation-manifest',
         ),
       );
+    } else {
+      state.platform = top;
     }
 
     for (const descriptor of buildkit) {
-      const target = descriptor.annotations?.[BUILDKIT_REFERENCE_DIGEST];
       await this.readAttestationManifest(
         home,
         descriptor,
         'buildkit',
         state,
-        target,
+        descriptor.annotations?.[BUILDKIT_REFERENCE_DIGEST],
       );
     }
-    for (const digest of [...state.imageDigests]) {
-      for (const location of locations) {
-        await this.examineSubject(location, digest, state);
-      }
+    for (const location of locations) {
+      await this.atLocation(location, state, async () => {
+        for (const digest of state.imageDigests)
+          await this.examineSubject(location, digest, state);
+      });
     }
-
+    const figures = await this.figures(home, state);
     return {
-      digest: [...state.imageDigests][state.imageDigests.size - 1],
-      report: this.decide(state, required, now),
+      digest: top.digest,
+      platform: this.options.platform,
+      platformDigest: state.platform?.digest,
+      report: {
+        ...this.decide(state, trust.requiredAttestations, now, reference),
+        ...(figures ? { figures } : {}),
+      },
     };
+  }
+
+  /**
+   * Reads one location. At the attestations copy, a refusal (401, 403) or
+   * 404 for a repository with credentials configured means it holds nothing
+   * for this image (Scout answers so for repositories that are not DHI):
+   * "none found", not an outage. Missing credentials still stop the check.
+   */
+  private async atLocation(
+    location: Location,
+    state: CheckState,
+    read: () => Promise<void>,
+  ): Promise<void> {
+    try {
+      await read();
+    } catch (error) {
+      const status = error instanceof RegistryError ? error.httpStatus : 0;
+      const configured = this.client.registryFor(location.host)?.credentials;
+      if (
+        !location.copy ||
+        !status ||
+        ![401, 403, 404].includes(status) ||
+        (status !== 404 && !configured)
+      ) {
+        throw error;
+      }
+      state.notes.push(
+        `${location.host}/${location.repository} holds no attestations for this image (HTTP ${status})`,
+      );
+    }
   }
 
   /** Everything that refers to `digest`: referrers (or their tag), cosign .sig and .att tags. */
@@ -288,7 +382,7 @@ export class ImageChecker {
       `${tag}.att`,
       state.budget,
     );
-    if (att) await this.readDsseLayers(location, att, 'cosign-tag', state);
+    if (att) await this.readDsseLayers(location, att, state);
   }
 
   private async readReferrer(
@@ -328,8 +422,8 @@ export class ImageChecker {
       return;
     }
     const artifactType =
-      descriptor.artifactType ??
       manifest.manifest.artifactType ??
+      descriptor.artifactType ??
       manifest.manifest.config?.mediaType ??
       '';
     const layers = this.layersOf(manifest, 'referrer', state);
@@ -347,7 +441,7 @@ export class ImageChecker {
     ) {
       await this.readBundles(location, manifest, subject, source, state);
     } else if (layers.some(l => l.mediaType === DSSE_ENVELOPE)) {
-      await this.readDsseLayers(location, manifest, source, state);
+      await this.readDsseLayers(location, manifest, state);
     } else if (
       artifactType === IN_TOTO ||
       layers.some(l => l.mediaType === IN_TOTO)
@@ -401,6 +495,46 @@ export class ImageChecker {
     }
   }
 
+  /**
+   * A statement-sized blob, or undefined (with the attestation reported as
+   * not read) when it is over the limit: a large SBOM is no reason to call a
+   * good image invalid. A blob that does not hash to its digest still is.
+   */
+  private async readStatementBlob(
+    location: Location,
+    layer: Descriptor,
+    predicateType: string,
+    state: CheckState,
+  ): Promise<Buffer | undefined> {
+    const notRead = () => {
+      state.attestations.push({
+        predicateType,
+        verified: false,
+        digest: layer.digest,
+        message: `${NOT_READ}: ${layer.size} bytes, over the ${MAX_STATEMENT_BYTES}-byte limit of one attestation`,
+      });
+      return undefined;
+    };
+    if (layer.size > MAX_STATEMENT_BYTES) return notRead();
+    try {
+      return await this.client.getBlob(
+        location.host,
+        location.repository,
+        layer.digest,
+        state.budget,
+        MAX_STATEMENT_BYTES,
+      );
+    } catch (error) {
+      if (error instanceof ObjectTooLargeError) return notRead();
+      throw error;
+    }
+  }
+
+  /**
+   * Sigstore bundle referrers (cosign 3): a signature of `subject` when its
+   * statement is cosign's signing predicate about `subject` itself, an
+   * attestation of the image otherwise.
+   */
   private async readBundles(
     location: Location,
     manifest: FetchedManifest,
@@ -414,46 +548,51 @@ export class ImageChecker {
       `the bundle manifest ${short(manifest.digest)}`,
       'bundles',
     );
+    const hint =
+      manifest.manifest.annotations?.['dev.sigstore.bundle.predicateType'] ??
+      'unknown';
     for (const layer of uniqueBy(layers, l => l.digest)) {
-      const bytes = await this.client.getBlob(
-        location.host,
-        location.repository,
-        layer.digest,
-        state.budget,
-        MAX_STATEMENT_BYTES,
-      );
+      const bytes = await this.readStatementBlob(location, layer, hint, state);
+      if (!bytes) continue;
       await state.budget.pause();
       const result = verifySigstoreBundle(
         bytes,
         state.keys,
-        state.imageDigests,
+        {
+          signature: new Set([subject]),
+          attestation: state.imageDigests.has(subject)
+            ? state.imageDigests
+            : new Set([subject]),
+        },
         state.manifests.get(subject),
         this.signatureCap(`the Sigstore bundle ${short(layer.digest)}`, state),
       );
-      if (result.predicateType) {
-        state.attestations.push({
-          predicateType: result.predicateType,
+      if (result.kind === 'signature') {
+        state.signatures.push({
+          source,
+          subjectDigest: subject,
+          format: 'sigstore-bundle',
+          verified: result.verified,
+          signer: result.signer,
+          message: result.message,
+        });
+      } else {
+        this.recordAttestation(state, {
+          predicateType: result.predicateType ?? hint,
           verified: result.verified,
           signer: result.signer,
           digest: layer.digest,
           message: result.message,
+          predicate: result.predicate,
         });
       }
-      state.signatures.push({
-        source,
-        subjectDigest: subject,
-        format: 'sigstore-bundle',
-        verified: result.verified,
-        signer: result.signer,
-        message: result.message,
-      });
     }
   }
 
+  /** cosign's `.att` layout: DSSE envelopes signed in themselves. */
   private async readDsseLayers(
     location: Location,
     manifest: FetchedManifest,
-    source: string,
     state: CheckState,
   ) {
     const layers = this.layersOf(
@@ -462,13 +601,9 @@ export class ImageChecker {
       state,
     ).filter(l => l.mediaType === DSSE_ENVELOPE);
     for (const layer of uniqueBy(layers, l => l.digest)) {
-      const bytes = await this.client.getBlob(
-        location.host,
-        location.repository,
-        layer.digest,
-        state.budget,
-        MAX_STATEMENT_BYTES,
-      );
+      const hint = layer.annotations?.[PREDICATE_TYPE_ANNOTATION] ?? 'unknown';
+      const bytes = await this.readStatementBlob(location, layer, hint, state);
+      if (!bytes) continue;
       await state.budget.pause();
       const result = verifyDsseEnvelope(
         bytes,
@@ -476,31 +611,94 @@ export class ImageChecker {
         state.imageDigests,
         this.signatureCap(`the DSSE envelope ${short(layer.digest)}`, state),
       );
-      state.attestations.push({
-        predicateType:
-          result.predicateType ??
-          layer.annotations?.[PREDICATE_TYPE_ANNOTATION] ??
-          'unknown',
+      this.recordAttestation(state, {
+        predicateType: result.predicateType ?? hint,
         verified: result.verified,
         signer: result.signer,
         digest: layer.digest,
         message: result.message,
-      });
-      state.signatures.push({
-        source,
-        subjectDigest: manifest.digest,
-        format: 'dsse',
-        verified: result.verified,
-        signer: result.signer,
-        message: result.message,
+        predicate: result.predicate,
       });
     }
   }
 
+  /** The signatures of an attestation manifest: referrers (cosign signatures or bundles) and its `.sig` tag. */
+  private async readAttestationSignatures(
+    location: Location,
+    attestation: FetchedManifest,
+    state: CheckState,
+  ): Promise<SignatureResult[]> {
+    const before = state.signatures.length;
+    const { source, descriptors } = await this.client.getReferrers(
+      location.host,
+      location.repository,
+      attestation.digest,
+      state.budget,
+    );
+    for (const referrer of uniqueBy(descriptors, d => d.digest)) {
+      const manifest = await this.client.getManifest(
+        location.host,
+        location.repository,
+        referrer.digest,
+        state.budget,
+      );
+      if (!manifest) continue;
+      if (
+        manifest.manifest.subject &&
+        manifest.manifest.subject.digest !== attestation.digest
+      )
+        continue;
+      const layers = manifest.manifest.layers ?? [];
+      if (layers.some(l => l.mediaType === COSIGN_SIMPLE_SIGNING)) {
+        await this.readSignatureManifest(
+          location,
+          manifest,
+          attestation.digest,
+          `${source} (attestation)`,
+          state,
+        );
+      } else if (
+        (
+          manifest.manifest.artifactType ??
+          referrer.artifactType ??
+          ''
+        ).startsWith(SIGSTORE_BUNDLE_PREFIX) ||
+        layers.some(l => l.mediaType.startsWith(SIGSTORE_BUNDLE_PREFIX))
+      ) {
+        await this.readBundles(
+          location,
+          manifest,
+          attestation.digest,
+          `${source} (attestation)`,
+          state,
+        );
+      }
+    }
+    const sig = await this.client.getManifest(
+      location.host,
+      location.repository,
+      `${attestation.digest.replace(':', '-')}.sig`,
+      state.budget,
+    );
+    if (sig)
+      await this.readSignatureManifest(
+        location,
+        sig,
+        attestation.digest,
+        'cosign-tag (attestation)',
+        state,
+      );
+    return state.signatures
+      .slice(before)
+      .filter(s => s.subjectDigest === attestation.digest);
+  }
+
   /**
-   * An attestation manifest whose layers are plain in-toto statements (BuildKit,
-   * DHI). It counts as verified only when a trusted signature covers the
-   * attestation manifest itself (DHI signs each one).
+   * An attestation manifest whose layers are plain in-toto statements:
+   * DHI's (a referrer of the platform manifest, signed in its own right) or
+   * BuildKit's (an index entry, unsigned). It counts as verified only when a
+   * trusted signature covers the attestation manifest and its statement is
+   * about the manifest it is attached to (`expectedSubject`).
    */
   private async readAttestationManifest(
     location: Location,
@@ -538,55 +736,9 @@ export class ImageChecker {
       });
       return;
     }
-
-    // The attestation manifest's own signatures, found like any subject's.
-    const before = state.signatures.length;
-    const { source: refSource, descriptors } = await this.client.getReferrers(
-      location.host,
-      location.repository,
-      manifest.digest,
-      state.budget,
+    const subjects = new Set(
+      expectedSubject ? [expectedSubject] : state.imageDigests,
     );
-    for (const referrer of uniqueBy(descriptors, d => d.digest)) {
-      const signatureManifest = await this.client.getManifest(
-        location.host,
-        location.repository,
-        referrer.digest,
-        state.budget,
-      );
-      if (
-        signatureManifest?.manifest.layers?.some(
-          l => l.mediaType === COSIGN_SIMPLE_SIGNING,
-        )
-      ) {
-        await this.readSignatureManifest(
-          location,
-          signatureManifest,
-          manifest.digest,
-          `${refSource} (attestation)`,
-          state,
-        );
-      }
-    }
-    const sig = await this.client.getManifest(
-      location.host,
-      location.repository,
-      `${manifest.digest.replace(':', '-')}.sig`,
-      state.budget,
-    );
-    if (sig)
-      await this.readSignatureManifest(
-        location,
-        sig,
-        manifest.digest,
-        'cosign-tag (attestation)',
-        state,
-      );
-    const ownSignatures = state.signatures.slice(before);
-    const signer = ownSignatures.find(s => s.verified)?.signer;
-    const signed =
-      ownSignatures.length > 0 && ownSignatures.every(s => s.verified);
-
     const layers = this.layersOf(
       manifest,
       'attestation manifest',
@@ -596,47 +748,110 @@ export class ImageChecker {
         l.mediaType === IN_TOTO ||
         l.mediaType.startsWith('application/vnd.in-toto'),
     );
+    const own = await this.readAttestationSignatures(location, manifest, state);
+    const signer = own.find(s => s.verified)?.signer;
+    const signed = own.length > 0 && own.every(s => s.verified);
+
     for (const layer of uniqueBy(layers, l => l.digest)) {
-      const bytes = await this.client.getBlob(
-        location.host,
-        location.repository,
-        layer.digest,
-        state.budget,
-        MAX_STATEMENT_BYTES,
-      );
-      await state.budget.pause();
-      const statement = checkStatement(bytes, state.imageDigests);
-      const predicateType =
-        statement.predicateType ??
+      // unsigned hints, covered by the signed manifest digest: compared below
+      const annotated =
         layer.annotations?.[PREDICATE_TYPE_ANNOTATION] ??
-        'unknown';
-      if (statement.message) {
+        manifest.manifest.annotations?.[PREDICATE_TYPE_ANNOTATION];
+      const bytes = await this.readStatementBlob(
+        location,
+        layer,
+        annotated ?? 'unknown',
+        state,
+      );
+      if (!bytes) continue;
+      await state.budget.pause();
+      const statement = checkStatement(bytes, subjects);
+      const predicateType = statement.predicateType ?? annotated ?? 'unknown';
+      let message = statement.message;
+      if (!message && annotated && annotated !== statement.predicateType) {
+        message = `the manifest names predicate type ${annotated.slice(
+          0,
+          120,
+        )}, its statement ${predicateType.slice(0, 120)}`;
+      }
+      if (message) {
         state.attestations.push({
           predicateType,
           verified: false,
           signer,
-          digest: layer.digest,
-          message: statement.message,
-        });
-      } else if (signed) {
-        state.attestations.push({
-          predicateType,
-          verified: true,
-          signer,
-          digest: layer.digest,
-        });
-      } else {
-        const message = ownSignatures.length
-          ? 'the attestation manifest signature does not verify'
-          : `unsigned (${source})`;
-        state.attestations.push({
-          predicateType,
-          verified: false,
           digest: layer.digest,
           message,
         });
+      } else {
+        let unverified: string | undefined;
+        if (!signed)
+          unverified = own.length
+            ? 'the attestation manifest signature does not verify'
+            : `${UNSIGNED} (${source})`;
+        this.recordAttestation(state, {
+          predicateType,
+          verified: signed,
+          signer: signed ? signer : undefined,
+          digest: layer.digest,
+          message: unverified,
+          predicate: statement.predicate,
+        });
       }
     }
+  }
+
+  /** Lists an attestation; keeps the content the figures are read from. */
+  private recordAttestation(
+    state: CheckState,
+    result: AttestationResult & { predicate?: unknown },
+  ) {
+    const { predicate, ...attestation } = result;
+    state.attestations.push(attestation);
+    const buildkit = attestation.message?.startsWith(UNSIGNED);
+    if (
+      (attestation.verified || buildkit) &&
+      predicate !== undefined &&
+      isFigureContent(attestation.predicateType)
+    ) {
+      state.contents.push({
+        predicateType: attestation.predicateType,
+        predicate,
+        verified: attestation.verified,
+      });
+    }
+  }
+
+  /** The platform image's figures: SBOM, vulnerabilities after VEX, size, build time. */
+  private async figures(
+    home: Location,
+    state: CheckState,
+  ): Promise<ImageFigures | undefined> {
+    const config = state.platform?.manifest.config;
+    let createdAt: string | undefined;
+    if (config && IMAGE_CONFIG_TYPES.has(config.mediaType)) {
+      try {
+        const bytes = await this.client.getBlob(
+          home.host,
+          home.repository,
+          config.digest,
+          state.budget,
+          MAX_CONFIG_BYTES,
+        );
+        createdAt = createdAtOf(JSON.parse(bytes.toString('utf8')));
+      } catch (error) {
+        // a config too large or not JSON only costs the build time
+        if (
+          error instanceof RegistryError &&
+          !(error instanceof ObjectTooLargeError)
+        )
+          throw error;
+      }
+    }
+    return imageFigures({
+      contents: state.contents,
+      platformManifest: state.platform?.manifest,
+      createdAt,
+    });
   }
 
   /** The layers of a manifest this check reads, within the layer limit. */
@@ -663,16 +878,22 @@ export class ImageChecker {
     state: CheckState,
     required: string[],
     checkedAt: string,
+    reference: string,
   ): AttestationReport {
-    const { signatures, attestations } = state;
+    const { signatures, attestations, top } = state;
     const base = { checkedAt, signatures, attestations };
+    const notes = state.notes.length ? `; ${state.notes.join('; ')}` : '';
     const failures = [
       ...signatures
         .filter(s => !s.verified)
         .map(s => s.message ?? 'a signature does not verify'),
       ...attestations
         .filter(
-          a => !a.verified && a.message && !a.message.startsWith('unsigned'),
+          a =>
+            !a.verified &&
+            a.message &&
+            !a.message.startsWith(UNSIGNED) &&
+            !a.message.startsWith(NOT_READ),
         )
         .map(a => `${a.predicateType}: ${a.message}`),
     ];
@@ -683,44 +904,70 @@ export class ImageChecker {
         message: [...new Set(failures)].join('; '),
       };
     }
-    if (signatures.length === 0) {
-      const unsigned = attestations.length;
-      return {
-        ...base,
-        status: 'unsigned',
-        message: unsigned
-          ? `no signature found; ${unsigned} unsigned attestation${
-              unsigned > 1 ? 's' : ''
-            } listed`
-          : 'no signature found',
-      };
-    }
     const verifiedTypes = attestations
       .filter(a => a.verified)
       .map(a => a.predicateType);
+    const imageSigned = signatures.some(
+      s => s.verified && s.subjectDigest === top.digest,
+    );
+    if (!imageSigned) {
+      const listed = attestations.length;
+      if (signatures.length === 0 && verifiedTypes.length === 0) {
+        return {
+          ...base,
+          status: 'unsigned',
+          message: `${
+            listed
+              ? `no signature found; ${plural(
+                  listed,
+                  'unsigned attestation',
+                )} listed`
+              : 'no signature found'
+          }${notes}`,
+        };
+      }
+      const what = state.platform === top ? 'manifest' : 'index';
+      const resolved = /^sha(256|512):/.test(reference)
+        ? ''
+        : ` that ${reference} resolves to`;
+      const one = verifiedTypes.length === 1;
+      const parts = verifiedTypes.length
+        ? `; its ${plural(verifiedTypes.length, 'attestation')} verif${
+            one ? 'ies' : 'y'
+          }, but ${one ? 'it does' : 'they do'} not vouch for the ${what}`
+        : '';
+      return {
+        ...base,
+        status: 'unsigned',
+        message: `the ${what} ${short(
+          top.digest,
+        )}${resolved} carries no trusted signature${parts}${
+          what === 'index' ? ' (Docker signs the index itself)' : ''
+        }${notes}`,
+      };
+    }
     const missing = required.filter(
-      prefix => !verifiedTypes.some(type => type.startsWith(prefix)),
+      prefix => !verifiedTypes.some(type => matchesPredicateType(prefix, type)),
     );
     if (missing.length > 0) {
+      const notRead = attestations
+        .filter(a => a.message?.startsWith(NOT_READ))
+        .map(a => `${a.predicateType} was ${a.message}`);
       return {
         ...base,
         status: 'incomplete',
         message: `signatures verify, but these required attestations are missing or unsigned: ${missing.join(
           ', ',
-        )}`,
+        )}${notRead.length ? `; ${notRead.join('; ')}` : ''}${notes}`,
       };
     }
-    const imageSigned = signatures.some(
-      s => s.verified && state.imageDigests.has(s.subjectDigest),
-    );
     return {
       ...base,
       status: 'verified',
-      message: imageSigned
-        ? `signed by a trusted key; ${
-            verifiedTypes.length
-          } verified attestation${verifiedTypes.length === 1 ? '' : 's'}`
-        : `every required attestation is signed by a trusted key`,
+      message: `signed by a trusted key; ${plural(
+        verifiedTypes.length,
+        'verified attestation',
+      )}`,
     };
   }
 }

@@ -1,7 +1,7 @@
 import { bundleFromJSON } from '@sigstore/bundle';
 import { crypto as sigstoreCrypto, dsse } from '@sigstore/core';
 import { toSignedEntity, TrustMaterial, Verifier } from '@sigstore/verify';
-import { TrustedKey } from '../trust/keys';
+import { KeyRing, TrustedKey } from '../trust/keys';
 
 export interface VerificationResult {
   verified: boolean;
@@ -13,6 +13,13 @@ export interface VerificationResult {
 
 export interface StatementResult extends VerificationResult {
   predicateType?: string;
+  /** The statement's predicate, when it was parsed. */
+  predicate?: unknown;
+}
+
+/** What a Sigstore bundle turned out to be: a signature over its subject, or an attestation. */
+export interface BundleResult extends StatementResult {
+  kind: 'signature' | 'attestation';
 }
 
 /**
@@ -29,6 +36,12 @@ export type SignatureCap = (items: unknown[], noun: string) => void;
  */
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 const IN_TOTO_PAYLOAD = 'application/vnd.in-toto+json';
+/**
+ * The predicate of the statement cosign 3 signs an image with (cosign
+ * pkg/types/predicate.go CosignSignPredicateType): such a bundle is a
+ * signature of its subject, every other predicate an attestation.
+ */
+export const COSIGN_SIGN_PREDICATE = 'https://sigstore.dev/cosign/sign/v1';
 
 export function decodeBase64(value: unknown, what: string): Buffer {
   if (
@@ -42,11 +55,11 @@ export function decodeBase64(value: unknown, what: string): Buffer {
   return Buffer.from(value, 'base64');
 }
 
-function findSigner(
+function findSigner<T extends TrustedKey>(
   data: Buffer,
   signature: Buffer,
-  keys: TrustedKey[],
-): TrustedKey | undefined {
+  keys: T[],
+): T | undefined {
   return keys.find(({ key }) => {
     try {
       return sigstoreCrypto.verify(data, key, signature, 'sha256');
@@ -58,13 +71,39 @@ function findSigner(
 }
 
 /**
+ * Why nothing `what` carries verifies with a key trusted for the image: a
+ * configured key trusted elsewhere made it (named with where it is trusted),
+ * or no key did. `verifiesWith` tells whether a key made the signature.
+ */
+function untrusted(
+  ring: KeyRing,
+  what: string,
+  verifiesWith: (key: TrustedKey) => boolean,
+): string {
+  const other = ring.elsewhere().find(verifiesWith);
+  if (other) {
+    return `${what} is signed by key ${other.id.slice(
+      0,
+      8,
+    )}, which is trusted for ${other.scopes.join(', ')} but not for ${
+      ring.subject
+    }`;
+  }
+  return ring.trusted.length
+    ? `${what} does not verify with any trusted key for ${ring.subject}`
+    : `${what} does not verify: no keys are trusted for ${ring.subject}`;
+}
+
+/**
  * A cosign simple-signing signature: `signatureB64` over the payload bytes by a
- * trusted key, and the payload must name `expectedDigest`.
+ * trusted key, and the payload must name `expectedDigest`. Its
+ * docker-reference is not compared: DHI's name Docker Scout's repository
+ * (registry.scout.docker.com/dhi/<image>) whichever registry serves the image.
  */
 export function verifyCosignSignature(
   payload: Buffer,
   signatureB64: unknown,
-  keys: TrustedKey[],
+  keys: KeyRing,
   expectedDigest: string,
 ): VerificationResult {
   let signature: Buffer;
@@ -73,13 +112,13 @@ export function verifyCosignSignature(
   } catch (error) {
     return { verified: false, message: (error as Error).message };
   }
-  const signer = findSigner(payload, signature, keys);
+  const signer = findSigner(payload, signature, keys.trusted);
   if (!signer) {
     return {
       verified: false,
-      message: keys.length
-        ? 'the signature does not verify with any trusted key'
-        : 'no trusted keys are configured for this registry',
+      message: untrusted(keys, 'the signature', key =>
+        Boolean(findSigner(payload, signature, [key])),
+      ),
     };
   }
   let body: any;
@@ -114,13 +153,15 @@ export function verifyCosignSignature(
 }
 
 /**
- * An in-toto statement: its subject must include one of the image's digests.
- * Returns the predicate type, or a message when it points elsewhere.
+ * An in-toto statement (v0.1, as DHI writes them, or v1): its subject must
+ * include one of `subjectDigests`. Returns the predicate type and predicate
+ * (DHI's FIPS and STIG predicates are arrays, so any JSON value is taken),
+ * or a message when it is no statement or points elsewhere.
  */
 export function checkStatement(
   payload: Buffer,
-  subjectDigests: Set<string>,
-): { predicateType?: string; message?: string } {
+  subjectDigests: ReadonlySet<string>,
+): { predicateType?: string; predicate?: unknown; message?: string } {
   let statement: any;
   try {
     statement = JSON.parse(payload.toString('utf8'));
@@ -152,14 +193,14 @@ export function checkStatement(
       predicateType,
       message: 'the attestation statement names another image as its subject',
     };
-  return { predicateType };
+  return { predicateType, predicate: statement.predicate };
 }
 
 /** A DSSE envelope carrying an in-toto statement, signed by a trusted key. */
 export function verifyDsseEnvelope(
   envelopeBytes: Buffer,
-  keys: TrustedKey[],
-  subjectDigests: Set<string>,
+  keys: KeyRing,
+  subjectDigests: ReadonlySet<string>,
   capSignatures: SignatureCap,
 ): StatementResult {
   let envelope: any;
@@ -190,25 +231,22 @@ export function verifyDsseEnvelope(
     };
   }
   const pae = dsse.preAuthEncoding(envelope.payloadType, payload);
-  let signer: TrustedKey | undefined;
-  for (const entry of signatures) {
+  const decoded = signatures.flatMap(entry => {
     try {
-      signer = findSigner(
-        pae,
-        decodeBase64(entry?.sig, 'a DSSE signature'),
-        keys,
-      );
+      return [decodeBase64(entry?.sig, 'a DSSE signature')];
     } catch {
-      signer = undefined;
+      return [];
     }
-    if (signer) break;
-  }
+  });
+  const signerOf = (keyList: TrustedKey[]) =>
+    decoded.map(signature => findSigner(pae, signature, keyList)).find(Boolean);
+  const signer = signerOf(keys.trusted);
   if (!signer) {
     return {
       verified: false,
       predicateType: statement.predicateType,
       message: signatures.length
-        ? 'no DSSE signature verifies with a trusted key'
+        ? untrusted(keys, 'the DSSE envelope', key => Boolean(signerOf([key])))
         : 'the DSSE envelope has no signatures',
     };
   }
@@ -223,6 +261,7 @@ export function verifyDsseEnvelope(
     verified: true,
     signer: signer.id,
     predicateType: statement.predicateType,
+    predicate: statement.predicate,
   };
 }
 
@@ -238,22 +277,37 @@ function trustMaterialFor(key: TrustedKey): TrustMaterial {
 }
 
 /**
- * A Sigstore bundle (v0.1-v0.3) signed with a public key: verified with
- * @sigstore/verify without a transparency log, then its content must be about
- * the image (a DSSE in-toto statement, or a message signature over `artifact`).
+ * A Sigstore bundle (v0.1-v0.3) signed with a public key, as cosign 3 stores
+ * image signatures and attestations among the referrers (specs/BUNDLE_SPEC.md):
+ * verified with @sigstore/verify without a transparency log (DHI's are not
+ * always in Rekor), then its content must be about `subjectDigests`.
+ * - a DSSE envelope must carry an in-toto statement (payload type checked:
+ *   the signature covers the type, @sigstore/verify does not restrict it);
+ *   with the predicate `https://sigstore.dev/cosign/sign/v1` it is a
+ *   signature of its subject, with any other an attestation;
+ * - a message signature is a signature over `artifact` (the subject's bytes).
  */
 export function verifySigstoreBundle(
   bundleBytes: Buffer,
-  keys: TrustedKey[],
-  subjectDigests: Set<string>,
+  keys: KeyRing,
+  subjects: {
+    /** What a signature bundle must name: exactly what it is attached to. */
+    signature: ReadonlySet<string>;
+    /** What an attestation bundle may name: any digest of the image. */
+    attestation: ReadonlySet<string>;
+  },
   artifact: Buffer | undefined,
   capSignatures: SignatureCap,
-): StatementResult {
+): BundleResult {
   let json: any;
   try {
     json = JSON.parse(bundleBytes.toString('utf8'));
   } catch {
-    return { verified: false, message: 'the Sigstore bundle is not JSON' };
+    return {
+      kind: 'signature',
+      verified: false,
+      message: 'the Sigstore bundle is not JSON',
+    };
   }
   // Counted before parsing: @sigstore/verify compares timestamps pairwise.
   const material = json?.verificationMaterial;
@@ -270,53 +324,86 @@ export function verifySigstoreBundle(
     bundle = bundleFromJSON(json);
   } catch (error) {
     return {
+      kind: 'signature',
       verified: false,
       message: `the Sigstore bundle is malformed: ${(error as Error).message}`,
     };
   }
-  let signer: TrustedKey | undefined;
-  let lastError = 'no trusted keys are configured for this registry';
-  for (const key of keys) {
+  const content = bundle.content;
+  let statement: ReturnType<typeof checkStatement> | undefined;
+  let kind: BundleResult['kind'] = 'signature';
+  if (content.$case === 'dsseEnvelope') {
+    const payload = content.dsseEnvelope.payload;
+    statement = checkStatement(payload, subjects.signature);
+    if (statement.predicateType !== COSIGN_SIGN_PREDICATE) {
+      kind = 'attestation';
+      statement = checkStatement(payload, subjects.attestation);
+    }
+  }
+  const predicateType =
+    kind === 'attestation' ? statement?.predicateType : undefined;
+  if (
+    content.$case === 'dsseEnvelope' &&
+    content.dsseEnvelope.payloadType !== IN_TOTO_PAYLOAD
+  ) {
+    return {
+      kind,
+      predicateType,
+      verified: false,
+      message: `the Sigstore bundle's DSSE payload type is ${String(
+        content.dsseEnvelope.payloadType,
+      ).slice(0, 60)}, not in-toto`,
+    };
+  }
+  let entity: ReturnType<typeof toSignedEntity>;
+  try {
+    entity = toSignedEntity(
+      bundle,
+      content.$case === 'messageSignature' ? artifact : undefined,
+    );
+  } catch (error) {
+    return {
+      kind,
+      predicateType,
+      verified: false,
+      message: `the Sigstore bundle cannot be verified: ${
+        (error as Error).message
+      }`,
+    };
+  }
+  const verifiesWith = (key: TrustedKey) => {
     try {
-      const verifier = new Verifier(trustMaterialFor(key), {
+      new Verifier(trustMaterialFor(key), {
         tlogThreshold: 0,
         ctlogThreshold: 0,
         timestampThreshold: 0,
-      });
-      verifier.verify(
-        toSignedEntity(
-          bundle,
-          bundle.content.$case === 'messageSignature' ? artifact : undefined,
-        ),
-      );
-      signer = key;
-      break;
-    } catch (error) {
-      lastError = (error as Error).message;
+      }).verify(entity);
+      return true;
+    } catch {
+      return false;
     }
-  }
+  };
+  const signer = keys.trusted.find(verifiesWith);
   if (!signer)
     return {
+      kind,
+      predicateType,
       verified: false,
-      message: `the Sigstore bundle does not verify with a trusted key: ${lastError}`,
+      message: untrusted(keys, 'the Sigstore bundle', verifiesWith),
     };
-  if (bundle.content.$case === 'dsseEnvelope') {
-    const statement = checkStatement(
-      bundle.content.dsseEnvelope.payload,
-      subjectDigests,
-    );
-    if (statement.message)
-      return {
-        verified: false,
-        signer: signer.id,
-        predicateType: statement.predicateType,
-        message: statement.message,
-      };
+  if (statement?.message)
     return {
-      verified: true,
+      kind,
+      predicateType,
+      verified: false,
       signer: signer.id,
-      predicateType: statement.predicateType,
+      message: statement.message,
     };
-  }
-  return { verified: true, signer: signer.id };
+  return {
+    kind,
+    predicateType,
+    verified: true,
+    signer: signer.id,
+    predicate: kind === 'attestation' ? statement?.predicate : undefined,
+  };
 }

@@ -81,6 +81,21 @@ describe('parseImageReference', () => {
       { repository: 'my_org/my__app-x.y', tag: 'tag_1.2-rc' },
     ],
     ['Registry.Example.com/app:1', { registry: 'registry.example.com' }],
+    // distribution/reference: docker.io/<64 hex> is a name, only the bare ID is refused
+    [
+      `docker.io/${'c'.repeat(64)}`,
+      { registry: 'docker.io', repository: `library/${'c'.repeat(64)}` },
+    ],
+    // 63 hex characters are an ordinary name
+    ['c'.repeat(63), { repository: `library/${'c'.repeat(63)}` }],
+    [
+      '[2001:db8::1]:5000/app',
+      { registry: '[2001:db8::1]:5000', repository: 'app' },
+    ],
+    [
+      `dhi.io/python@sha512:${'e'.repeat(128)}`,
+      { digest: `sha512:${'e'.repeat(128)}` },
+    ],
   ])('parses %s', (input, expected) => {
     expect(parseImageReference(input)).toMatchObject(expected);
   });
@@ -113,6 +128,12 @@ describe('parseImageReference', () => {
     ['x'.repeat(600), /longer than 512/],
     ['python:3.13\n', /white space/],
     ['https://dhi.io/python', /./],
+    // a bare image ID, as `docker pull <id>` refuses it
+    ['c'.repeat(64), /image ID, not a reference/],
+    // IPv6 hosts are hex and colons only: no zone, no dotted IPv4 tail
+    ['[2001:db8:3:4::192.0.2.33]:5000/app', /host/],
+    ['[fe80::1%eth0]:5000/app', /host/],
+    [`python@sha384:${'a'.repeat(96)}`, /digest/],
   ])('rejects %j', (input, message) => {
     expect(() => parseImageReference(input)).toThrow(
       InvalidImageReferenceError,
@@ -140,5 +161,20 @@ describe('parseImageReference', () => {
         parseImageReference(`dhi.io/python:3.13@${DIGEST}`),
       ),
     ).toBe(`dhi.io/python:3.13@${DIGEST}`);
+  });
+
+  it('drops library/ only for single-segment official images, as FamiliarName does', () => {
+    expect(
+      familiarImageReference(parseImageReference('docker.io/library/foo/bar')),
+    ).toBe('library/foo/bar');
+    expect(
+      familiarImageReference(parseImageReference('docker.io/library/foo:1')),
+    ).toBe('foo:1');
+    expect(
+      familiarImageReference(parseImageReference('docker.io/foo/bar')),
+    ).toBe('foo/bar');
+    // the short form parses back to the same reference
+    const nested = parseImageReference('docker.io/library/foo/bar:2');
+    expect(parseImageReference(familiarImageReference(nested))).toEqual(nested);
   });
 });

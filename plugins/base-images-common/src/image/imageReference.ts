@@ -43,7 +43,10 @@ const MAX_REPOSITORY_LENGTH = 255;
 const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const DIGEST = /^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
 const HOST_LABEL = /^(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])$/;
-const IPV6_HOST = /^\[[a-fA-F0-9:.]+\]$/;
+/** distribution/reference: bracketed hex and colons only (no zone, no dotted IPv4 tail). */
+const IPV6_HOST = /^\[[a-fA-F0-9:]+\]$/;
+/** A bare image ID, which Docker refuses as a name (distribution/reference `anchoredIdentifierRegexp`). */
+const IMAGE_ID = /^[a-f0-9]{64}$/;
 
 function isRegistryComponent(first: string): boolean {
   return (
@@ -103,6 +106,13 @@ export function parseImageReference(reference: string): ImageReference {
   }
   if (/\s/.test(reference)) {
     throw new InvalidImageReferenceError(reference, 'it contains white space');
+  }
+
+  if (IMAGE_ID.test(reference)) {
+    throw new InvalidImageReferenceError(
+      reference,
+      'a bare 64-hex string is an image ID, not a reference; name the repository, for example dhi.io/python@sha256:<hex>',
+    );
   }
 
   let rest = reference;
@@ -219,13 +229,16 @@ export function formatImageReference(ref: ImageReference): string {
   }`;
 }
 
-/** The short form people write: `python:3.13-slim`, `dhi.io/python:3.13`. */
+/**
+ * The short form people write: `python:3.13-slim`, `dhi.io/python:3.13`. As
+ * distribution/reference's FamiliarName: `library/` is dropped only for
+ * single-segment official images (`library/foo/bar` keeps it).
+ */
 export function familiarImageReference(ref: ImageReference): string {
   let path = `${ref.registry}/${ref.repository}`;
   if (ref.registry === DOCKER_HUB) {
-    path = ref.repository.startsWith('library/')
-      ? ref.repository.slice('library/'.length)
-      : ref.repository;
+    const official = /^library\/[^/]+$/.test(ref.repository);
+    path = official ? ref.repository.slice('library/'.length) : ref.repository;
   }
   return `${path}${ref.tag ? `:${ref.tag}` : ''}${
     ref.digest ? `@${ref.digest}` : ''

@@ -7,8 +7,26 @@ import type {
 } from './types';
 
 /**
+ * DHI's SLSA verification summary, which every DHI carries (docs.docker.com
+ * dhi/core-concepts/attestations: `https://slsa.dev/verification_summary/v1`).
+ */
+export const VERIFICATION_SUMMARY_ATTESTATION =
+  'https://slsa.dev/verification_summary/';
+/** DHI's FIPS attestation on `-fips` images (dhi/explore/security-concepts/fips: `https://docker.com/dhi/fips/v0.1`). */
+export const FIPS_ATTESTATION = 'https://docker.com/dhi/fips/';
+/**
+ * DHI's STIG scan, on the STIG variants only (dhi/explore/security-concepts/stig:
+ * `https://docker.com/dhi/stig/v0.1`): evidence for a framework that asks for
+ * STIG (FedRAMP, DoD), which is not among the defaults. CIS has no
+ * attestation: Docker marks CIS images with a catalog label only.
+ */
+export const STIG_ATTESTATION = 'https://docker.com/dhi/stig/';
+
+/**
  * The policy the seed (Docker's DHI reference) describes, used for every key
- * that `baseImages` in app-config leaves out.
+ * that `baseImages` in app-config leaves out. Evidence: the verification
+ * summary for every DHI requirement, the FIPS attestation where FIPS is
+ * required.
  */
 export const DEFAULT_FRAMEWORKS: FrameworkPolicy[] = [
   {
@@ -16,24 +34,28 @@ export const DEFAULT_FRAMEWORKS: FrameworkPolicy[] = [
     requires: ['hardened'],
     aliases: ['soc-2'],
     description: 'SOC 2: any Docker Hardened Image (low CVE count)',
+    evidence: [VERIFICATION_SUMMARY_ATTESTATION],
   },
   {
     id: 'hipaa',
     requires: ['hardened', 'fips'],
     aliases: [],
     description: 'HIPAA: FIPS-enabled hardened image',
+    evidence: [VERIFICATION_SUMMARY_ATTESTATION, FIPS_ATTESTATION],
   },
   {
     id: 'pci-dss',
     requires: ['hardened', 'fips'],
     aliases: ['pci', 'pcidss'],
     description: 'PCI-DSS: FIPS-enabled hardened image',
+    evidence: [VERIFICATION_SUMMARY_ATTESTATION, FIPS_ATTESTATION],
   },
   {
     id: 'cis',
     requires: ['hardened', 'enterprise'],
     aliases: ['cis-benchmark'],
     description: 'CIS Benchmark: DHI Enterprise',
+    evidence: [VERIFICATION_SUMMARY_ATTESTATION],
   },
 ];
 
@@ -65,8 +87,14 @@ export const DEFAULT_RUNTIMES: Record<Runtime, RuntimeCatalog> = {
 };
 
 export const DEFAULT_DHI_REGISTRY = 'dhi.io';
+/** The registry whose repositories trust Docker's DHI keys unless configured otherwise (`dhiKeys`). */
+export const DEFAULT_DHI_KEYS_HOST = 'dhi.io';
 
-/** Predicate-type prefixes a "verified" image must carry: provenance, SBOM, VEX. */
+/**
+ * Predicate-type prefixes a "verified" image must carry: provenance, SBOM, VEX.
+ * Each matches its own type with or without a trailing version segment
+ * (matchesPredicateType).
+ */
 export const DEFAULT_REQUIRED_ATTESTATIONS = [
   'https://slsa.dev/provenance/',
   'https://cyclonedx.org/bom',

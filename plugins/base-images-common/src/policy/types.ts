@@ -44,6 +44,12 @@ export interface FrameworkPolicy {
   requires: Capability[];
   aliases: string[];
   description?: string;
+  /**
+   * Predicate types (prefixes, matched as {@link matchesPredicateType} does)
+   * of the attestations that prove the framework's requirements: the image
+   * must carry a verified attestation of each.
+   */
+  evidence: string[];
 }
 
 export interface RuntimeCatalog {
@@ -66,13 +72,44 @@ export interface DhiMirrorConfig {
   extendedSupport: boolean;
 }
 
+/**
+ * Trust and attestation settings for the repositories of a registry whose
+ * name starts with `prefix` (`baseImages.registries[].repositories[]`). The
+ * most specific (longest) matching prefix wins; the registry's own settings
+ * apply to every repository, as the prefix ''.
+ */
+export interface RepositoryScope {
+  /**
+   * Repository-name prefix: the first path component (a Docker Hub
+   * namespace) is matched whole, the rest as plain text
+   * (`example-org/dhi-` covers `example-org/dhi-python`).
+   */
+  prefix: string;
+  /** Trust Docker's DHI keys for these repositories. */
+  dhiKeys?: boolean;
+  /** More keys trusted for these repositories (added to the registry's own). */
+  publicKeys: string[];
+  /** Registry whose copy of the attestations is read as well (for example registry.scout.docker.com). */
+  attestationsHost?: string;
+  /** Repository path on `attestationsHost`; `{repository}` is the image's. Default `{repository}`. */
+  attestationsRepository?: string;
+  requiredAttestations?: string[];
+}
+
 export interface RegistryConfig {
   host: string;
   insecure: boolean;
+  /** Keys trusted for every repository of this registry. */
   publicKeys: string[];
+  /** Trust Docker's DHI keys for every repository of this registry (default: for dhi.io). */
+  dhiKeys: boolean;
   credentials?: { username: string; password: string };
   attestationsHost?: string;
+  /** Repository path on `attestationsHost`; `{repository}` is the image's. Default `{repository}`. */
+  attestationsRepository?: string;
   requiredAttestations?: string[];
+  /** Overrides by repository-name prefix; longest prefix wins. */
+  repositories: RepositoryScope[];
   /** Other hosts this registry sends clients to: token realm, blob storage. */
   extraHosts: string[];
   /** Where to reach this registry instead of https://<host> (a mirror or pull-through cache). */
