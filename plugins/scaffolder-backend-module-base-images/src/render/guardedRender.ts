@@ -1,6 +1,5 @@
 import {
   BaseCompiler,
-  builtins,
   CompilerFrame,
   describeExpression,
   Filter,
@@ -9,22 +8,33 @@ import {
   TemplateError,
   TemplateNode,
 } from './nunjucksInternals';
+import { createFilters, range } from './guardedFilters';
+import {
+  checkedString,
+  deepFreeze,
+  GuardError,
+  hasOwn,
+  isPlainArray,
+  isPlainObject,
+  isScalar,
+  isText,
+  notData,
+  RenderBudget,
+  SafeString,
+  shapeOf,
+  workOf,
+} from './guardedValues';
 import {
   ALLOWED_GLOBALS,
   ALLOWED_NODE_TYPES,
   ALLOWED_TESTS,
   BLOCKED_NAMES,
-  FILTER_RULES,
-  FilterRule,
   IDENTIFIER,
-  MAX_LOOP_ITERATIONS,
+  ITEM_COST,
+  MAX_LOOP_NESTING,
   MAX_OUTPUT_BYTES,
-  MAX_RANGE_LENGTH,
-  MAX_VALUE_CHARS,
-  MAX_VALUE_DEPTH,
   NODE_TYPE_SYNTAX,
   OPERATION_COST,
-  WORK_BUDGET,
 } from './templatePolicy';
 
 /**
@@ -38,325 +48,18 @@ import {
  *   (variables, filters, tests, set/for targets) into the generated
  *   JavaScript unescaped: `${{ x"&&Function`...`&&" }}` would otherwise run
  *   as code, beyond the reach of any runtime guard. It also routes `~`, `+`,
- *   list and dict literals and output through the runtime so they can be
- *   size-checked, and charges every statement to the work budget.
+ *   list and dict literals, output and every operand of comparisons and
+ *   arithmetic through the runtime so they can be checked and charged by
+ *   size, compiles `for` over a copy the runtime makes, caps how deeply
+ *   loops nest, and charges every statement and loop iteration to the work
+ *   budget.
  * - The runtime resolves only own properties of data and the allow-listed
  *   globals, never blocked names; calls only functions this module approved;
  *   counts loop iterations, output size and work; and refuses anything that
  *   is not plain data (functions, regular expressions, class instances)
- *   where data is expected.
+ *   where data is expected. Filters check their input and arguments before
+ *   nunjucks' code runs, and their result after (guardedFilters.ts).
  */
-
-/** A run-time refusal; the compiled template adds the line and column. */
-class GuardError extends Error {}
-
-const hasOwn = (target: object, key: string) =>
-  Object.prototype.hasOwnProperty.call(target, key);
-
-const { SafeString } = nunjucksRuntime;
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null) return false;
-  const prototype = Object.getPrototypeOf(value);
-  return prototype === Object.prototype || prototype === null;
-}
-
-function isPlainArray(value: unknown): value is unknown[] {
-  return (
-    Array.isArray(value) && Object.getPrototypeOf(value) === Array.prototype
-  );
-}
-
-function notData(value: unknown): GuardError {
-  let what = `a ${typeof value}`;
-  if (typeof value === 'function') what = 'a function';
-  else if (value instanceof RegExp) what = 'a regular expression';
-  else if (typeof value === 'object')
-    what = 'an object that is not a plain list or dict';
-  return new GuardError(
-    `${what} is not data; templates may only use strings, numbers, booleans, lists and dicts`,
-  );
-}
-
-/** How big a value is as text, and how deeply lists and dicts nest in it. */
-interface Shape {
-  chars: number;
-  depth: number;
-}
-
-/** Shapes of frozen values, which cannot change. */
-const frozenShapes = new WeakMap<object, Shape>();
-
-/**
- * Measures a value and proves it is plain data: strings, numbers, booleans,
- * null, undefined, lists and dicts of those. Values a template builds by
- * sharing (a list of the same list ten times, nested) are measured as the
- * text they would become, so they cannot grow past MAX_VALUE_CHARS.
- */
-function shapeOf(value: unknown, level = 0): Shape {
-  switch (typeof value) {
-    case 'string':
-      return { chars: value.length, depth: 0 };
-    case 'number':
-    case 'boolean':
-    case 'undefined':
-      return { chars: String(value).length, depth: 0 };
-    case 'object':
-      break;
-    default:
-      throw notData(value);
-  }
-  if (value === null) return { chars: 4, depth: 0 };
-  if (value instanceof SafeString) return { chars: value.length, depth: 0 };
-  const known = frozenShapes.get(value);
-  if (known) return known;
-  if (level > MAX_VALUE_DEPTH) {
-    throw new GuardError(
-      `lists and dicts may nest at most ${MAX_VALUE_DEPTH} levels deep`,
-    );
-  }
-  let chars: number;
-  let entries: unknown[];
-  if (isPlainArray(value)) {
-    chars = value.length;
-    entries = value;
-  } else if (isPlainObject(value)) {
-    const keys = Object.keys(value);
-    chars = keys.reduce((sum, key) => sum + key.length + 4, 0);
-    entries = keys.map(key => value[key]);
-  } else {
-    throw notData(value);
-  }
-  let depth = 0;
-  for (const entry of entries) {
-    const inner = shapeOf(entry, level + 1);
-    chars += inner.chars;
-    depth = Math.max(depth, inner.depth);
-    if (chars > MAX_VALUE_CHARS) {
-      throw new GuardError(
-        `a value may be at most ${MAX_VALUE_CHARS} characters long as text`,
-      );
-    }
-  }
-  const shape = { chars, depth: depth + 1 };
-  if (shape.depth > MAX_VALUE_DEPTH) {
-    throw new GuardError(
-      `lists and dicts may nest at most ${MAX_VALUE_DEPTH} levels deep`,
-    );
-  }
-  if (Object.isFrozen(value)) frozenShapes.set(value, shape);
-  return shape;
-}
-
-function checkedString(chars: number, what: string): void {
-  if (chars > MAX_VALUE_CHARS) {
-    throw new GuardError(
-      `${what} would be longer than ${MAX_VALUE_CHARS} characters`,
-    );
-  }
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null) {
-    Object.values(value).forEach(deepFreeze);
-    Object.freeze(value);
-  }
-  return value;
-}
-
-/** Counts what one file's rendering costs and stops it at the limits. */
-class RenderBudget {
-  private work = 0;
-  private iterations = 0;
-  private outputChars = 0;
-
-  charge(chars: number): void {
-    this.work += OPERATION_COST + chars;
-    if (this.work > WORK_BUDGET) {
-      throw new GuardError(
-        'rendering this file takes too much work; loop over less data or use fewer filters on large values',
-      );
-    }
-  }
-
-  loop(count: number): void {
-    this.iterations += count;
-    if (this.iterations > MAX_LOOP_ITERATIONS) {
-      throw new GuardError(
-        `loops may run at most ${MAX_LOOP_ITERATIONS} iterations per file in total; loop over less data`,
-      );
-    }
-  }
-
-  output(chars: number): void {
-    this.outputChars += chars;
-    if (this.outputChars > MAX_OUTPUT_BYTES) {
-      throw new GuardError(
-        `the rendered file would be larger than ${MAX_OUTPUT_BYTES} bytes; generate less output`,
-      );
-    }
-  }
-}
-
-const BUILTINS = builtins();
-
-/**
- * nunjucks' `trim` uses /^\s*|\s*$/g, which takes quadratic time on a long run
- * of inner whitespace; String.prototype.trim strips the same characters.
- */
-function trim(value: unknown): unknown {
-  if (typeof value !== 'string' && !(value instanceof SafeString)) {
-    throw new GuardError('the trim filter needs a string');
-  }
-  return nunjucksRuntime.copySafeness(value, String(value).trim());
-}
-
-type Precheck = (args: unknown[], shapes: Shape[]) => void;
-
-/** Bounds on what a filter builds, checked before it allocates anything. */
-const PRECHECKS: ReadonlyMap<string, Precheck> = new Map<string, Precheck>([
-  [
-    'join',
-    ([items, separator], [itemsShape, separatorShape]) => {
-      const count = isPlainArray(items) ? items.length : 0;
-      checkedString(
-        itemsShape.chars + count * (separator ? separatorShape.chars : 0),
-        'the joined text',
-      );
-    },
-  ],
-  [
-    'replace',
-    ([, old], [textShape, , replacementShape]) => {
-      if (typeof old !== 'string' && typeof old !== 'number') return;
-      const oldLength = String(old).length;
-      const occurrences =
-        oldLength === 0
-          ? textShape.chars + 1
-          : Math.floor(textShape.chars / oldLength);
-      checkedString(
-        textShape.chars + occurrences * (replacementShape?.chars ?? 0),
-        'the replaced text',
-      );
-    },
-  ],
-  [
-    'indent',
-    ([text, width], [textShape]) => {
-      const lines = typeof text === 'string' ? text.split('\n').length : 1;
-      checkedString(
-        textShape.chars + lines * (Number(width) || 4),
-        'the indented text',
-      );
-    },
-  ],
-  [
-    'dump',
-    ([, spaces], [valueShape]) => {
-      checkedString(
-        valueShape.chars +
-          2 * valueShape.chars * valueShape.depth * (Number(spaces) || 0),
-        'the JSON text',
-      );
-    },
-  ],
-  [
-    'sort',
-    ([items]) => {
-      if (isPlainArray(items) && items.length > MAX_LOOP_ITERATIONS) {
-        throw new GuardError(
-          `the sort filter takes at most ${MAX_LOOP_ITERATIONS} items`,
-        );
-      }
-    },
-  ],
-]);
-
-function isKeywordArgs(value: unknown): value is Record<string, unknown> {
-  return isPlainObject(value) && hasOwn(value, '__keywords');
-}
-
-function guardFilter(
-  name: string,
-  filter: Filter,
-  rule: FilterRule,
-  budget: RenderBudget,
-): Filter {
-  const precheck = PRECHECKS.get(name);
-  return function guardedFilter(this: unknown, ...args: unknown[]) {
-    const keywords = isKeywordArgs(args[args.length - 1])
-      ? (args[args.length - 1] as Record<string, unknown>)
-      : undefined;
-    const positional = keywords ? args.slice(0, -1) : args;
-    if (positional.length > rule.maxArgs) {
-      throw new GuardError(
-        `the ${name} filter takes at most ${rule.maxArgs - 1} argument(s) here`,
-      );
-    }
-    for (const keyword of Object.keys(keywords ?? {})) {
-      if (keyword !== '__keywords' && !rule.keywords?.has(keyword)) {
-        throw new GuardError(
-          `the ${name} filter takes no \`${keyword}\` keyword argument here`,
-        );
-      }
-    }
-    for (const [index, cap] of rule.sizeArgs ?? []) {
-      const size = positional[index];
-      if (
-        size !== undefined &&
-        size !== null &&
-        !(
-          Number.isInteger(size) &&
-          (size as number) >= 0 &&
-          (size as number) <= cap
-        )
-      ) {
-        throw new GuardError(
-          `the size argument of the ${name} filter must be a whole number from 0 to ${cap}`,
-        );
-      }
-    }
-    const shapes = args.map(arg => shapeOf(arg));
-    budget.charge(shapes.reduce((sum, shape) => sum + shape.chars, 0));
-    precheck?.(positional, shapes);
-    const result = filter.apply(this, args);
-    budget.charge(shapeOf(result).chars);
-    return result;
-  };
-}
-
-function guardTest(test: Filter, budget: RenderBudget): Filter {
-  return function guardedTest(this: unknown, ...args: unknown[]) {
-    budget.charge(
-      args.reduce<number>((sum, arg) => sum + shapeOf(arg).chars, 0),
-    );
-    return test.apply(this, args);
-  };
-}
-
-/** nunjucks' range, refusing non-numbers and lists over MAX_RANGE_LENGTH. */
-function range(...args: unknown[]): unknown {
-  if (
-    args.length < 1 ||
-    args.length > 3 ||
-    !args.every(arg => typeof arg === 'number' && Number.isFinite(arg))
-  ) {
-    throw new GuardError('range() takes one to three numbers');
-  }
-  let [start, stop, step] = args as number[];
-  if (stop === undefined) {
-    [start, stop, step] = [0, start, 1];
-  } else if (!step) {
-    step = 1;
-  }
-  const length = Math.max(0, Math.ceil((stop - start) / step));
-  if (length > MAX_RANGE_LENGTH) {
-    throw new GuardError(
-      `range() may produce at most ${MAX_RANGE_LENGTH} numbers, this one would produce ${length}`,
-    );
-  }
-  return Object.freeze(BUILTINS.globals.range(start, stop, step));
-}
 
 /** The environment the compiled template sees: allow-listed filters and tests only. */
 interface GuardedEnvironment {
@@ -366,15 +69,7 @@ interface GuardedEnvironment {
 }
 
 function createEnvironment(budget: RenderBudget): GuardedEnvironment {
-  const filters = new Map<string, Filter>();
-  for (const [name, rule] of FILTER_RULES) {
-    const filter = name === 'trim' ? trim : BUILTINS.filters[name];
-    filters.set(name, guardFilter(name, filter, rule, budget));
-  }
-  const tests = new Map<string, Filter>();
-  for (const name of ALLOWED_TESTS) {
-    tests.set(name, guardTest(BUILTINS.tests[name], budget));
-  }
+  const { filters, tests } = createFilters(budget, ALLOWED_TESTS);
   return Object.freeze({
     opts: Object.freeze({ autoescape: false, throwOnUndefined: true }),
     getFilter(name: string) {
@@ -429,17 +124,90 @@ function isDataContainer(value: unknown): boolean {
   );
 }
 
+/** An own property of data, or undefined: never inherited, blocked or a function. */
+function ownMember(target: unknown, key: unknown): unknown {
+  if (typeof key !== 'string' && typeof key !== 'number') return undefined;
+  const name = String(key);
+  if (
+    BLOCKED_NAMES.has(name) ||
+    !isDataContainer(target) ||
+    !hasOwn(Object(target), name)
+  ) {
+    return undefined;
+  }
+  const value = (target as Record<string, unknown>)[name];
+  return typeof value === 'function' ? undefined : value;
+}
+
+/**
+ * What a `for` loop iterates, as a new array, so the compiled loop runs
+ * exactly as many times as counted (nunjucks' loop runs `value.length`
+ * times, which a dict can set to anything). With one name: the characters
+ * of a string, the items of a list, the keys of a dict. With several: for
+ * each item of a list, its items; [index, character] for a string and
+ * [key, value] for a dict, as nunjucks binds them. Anything else (none,
+ * numbers, booleans) runs no iteration, as in nunjucks.
+ */
+function loopItems(
+  value: unknown,
+  names: number,
+  budget: RenderBudget,
+): unknown[] {
+  const shape = shapeOf(value);
+  let items: unknown[] = [];
+  if (isText(value)) {
+    const text = String(value);
+    budget.loop(text.length);
+    const characters = text.split('');
+    items =
+      names === 1
+        ? characters
+        : characters.map((character, index) => [String(index), character]);
+  } else if (isPlainArray(value)) {
+    budget.loop(value.length);
+    items =
+      names === 1
+        ? value.slice()
+        : value.map(item =>
+            Array.from({ length: names }, (_, index) => ownMember(item, index)),
+          );
+  } else if (isPlainObject(value)) {
+    const keys = Object.keys(value);
+    budget.loop(keys.length);
+    items = names === 1 ? keys : keys.map(key => [key, value[key]]);
+  }
+  budget.charge(workOf(shape) + ITEM_COST * items.length);
+  return items;
+}
+
+/**
+ * Checks an operand of a comparison or of arithmetic, which JavaScript
+ * converts to a number or compares as text: a list would be joined into
+ * text each time (a million-item list takes 12 ms), so only strings,
+ * numbers, booleans and none are operands, charged by their length.
+ */
+function operand<T>(value: T, budget: RenderBudget): T {
+  if (!isScalar(value)) {
+    if (isPlainArray(value) || isPlainObject(value)) {
+      throw new GuardError(
+        'lists and dicts cannot be compared or used in arithmetic; compare their length or their items',
+      );
+    }
+    throw notData(value);
+  }
+  budget.charge(isText(value) ? (value as { length: number }).length : 0);
+  return value;
+}
+
 /** The guarded copy of nunjucks' runtime for one rendering. */
 function createRuntime(budget: RenderBudget, context: RenderContext) {
   // Reading a string costs its length (what comparing or copying it costs);
-  // reading a list or dict touches none of its contents.
+  // whatever reads the contents of a list or dict pays for them there.
   const lookedUp = (value: unknown) => {
     budget.charge(typeof value === 'string' ? value.length : 0);
     return value;
   };
   return Object.freeze({
-    isArray: nunjucksRuntime.isArray,
-    keys: nunjucksRuntime.keys,
     makeKeywordArgs: nunjucksRuntime.makeKeywordArgs,
     ensureDefined: nunjucksRuntime.ensureDefined,
 
@@ -455,17 +223,8 @@ function createRuntime(budget: RenderBudget, context: RenderContext) {
 
     /** Member access: own properties of data only, never blocked names or functions. */
     memberLookup(target: unknown, key: unknown): unknown {
-      if (typeof key !== 'string' && typeof key !== 'number') return undefined;
-      const name = String(key);
-      if (
-        BLOCKED_NAMES.has(name) ||
-        !isDataContainer(target) ||
-        !hasOwn(Object(target), name)
-      ) {
-        return undefined;
-      }
-      const value = (target as Record<string, unknown>)[name];
-      return typeof value === 'function' ? undefined : lookedUp(value);
+      const value = ownMember(target, key);
+      return value === undefined ? undefined : lookedUp(value);
     },
 
     /** Names: loop and set variables, then the data, then the allowed globals. */
@@ -496,66 +255,60 @@ function createRuntime(budget: RenderBudget, context: RenderContext) {
           ].join(', ')}(...)`,
         );
       }
-      budget.charge(0);
-      return callee(...args);
+      const result = callee(...args);
+      budget.charge(workOf(shapeOf(result)));
+      return result;
     },
 
-    /** Before every statement: charges the statement and the size of its expressions. */
+    /** Before every statement and every loop iteration: charges its size. */
     step(nodes: number): void {
       budget.charge(OPERATION_COST * nodes);
     },
 
-    /** Start of every `for` loop: counts its iterations against the budget. */
-    fromIterator(value: unknown): unknown {
-      const items = value instanceof SafeString ? String(value) : value;
-      const { chars } = shapeOf(items);
-      let count = 0;
-      if (typeof items === 'string' || isPlainArray(items)) {
-        count = items.length;
-      } else if (isPlainObject(items)) count = Object.keys(items).length;
-      budget.loop(count);
-      budget.charge(chars);
-      return items;
+    loopItems(value: unknown, names: number): unknown[] {
+      return loopItems(value, names, budget);
+    },
+
+    operand<T>(value: T): T {
+      return operand(value, budget);
     },
 
     inOperator(key: unknown, container: unknown): boolean {
-      budget.charge(shapeOf(key).chars + shapeOf(container).chars);
+      budget.charge(workOf(shapeOf(key)) + workOf(shapeOf(container)));
       if (isPlainObject(container)) return hasOwn(container, String(key));
       return nunjucksRuntime.inOperator(key, container);
     },
 
     suppressValue(value: unknown, autoescape: boolean): unknown {
-      const { chars } = shapeOf(value);
-      budget.output(chars);
-      budget.charge(chars);
+      const shape = shapeOf(value);
+      budget.output(shape.chars);
+      budget.charge(workOf(shape));
       return nunjucksRuntime.suppressValue(value, autoescape);
     },
 
     /**
      * `a ~ b`, which nunjucks compiles to `a + "" + b`; the same text for
-     * the plain data shapeOf lets through.
+     * the plain data shapeOf lets through. Costs the text it builds.
      */
     concat(left: unknown, right: unknown): unknown {
-      checkedString(
-        shapeOf(left).chars + shapeOf(right).chars,
-        'the joined text',
-      );
-      budget.charge(0);
+      const [leftShape, rightShape] = [shapeOf(left), shapeOf(right)];
+      checkedString(leftShape.chars + rightShape.chars, 'the joined text');
+      budget.charge(workOf(leftShape) + workOf(rightShape));
       return `${left}${right}`;
     },
 
-    /** `a + b`. */
+    /** `a + b`: numbers, or text when either side is not a number. */
     add(left: unknown, right: unknown): unknown {
-      checkedString(shapeOf(left).chars + shapeOf(right).chars, 'the sum');
-      budget.charge(0);
+      const [leftShape, rightShape] = [shapeOf(left), shapeOf(right)];
+      checkedString(leftShape.chars + rightShape.chars, 'the sum');
+      budget.charge(workOf(leftShape) + workOf(rightShape));
       return (left as number) + (right as number);
     },
 
     /** List and dict literals: frozen, measured plain data. */
     data(value: object): object {
       Object.freeze(value);
-      shapeOf(value);
-      budget.charge(0);
+      budget.charge(workOf(shapeOf(value)));
       return value;
     },
   });
@@ -577,17 +330,38 @@ function countNodes(node: unknown): number {
   );
 }
 
+/** Operators the hardened compiler emits as JavaScript operators, with checked operands. */
+const FLAT_OPERATORS: ReadonlySet<string> = new Set([
+  'Sub',
+  'Mul',
+  'Div',
+  'Mod',
+  'FloorDiv',
+  'Pow',
+  'Neg',
+  'Pos',
+  'Compare',
+]);
+
+/** nunjucks' comparison operators, which it emits as JavaScript's. */
+const COMPARE_OPERATORS: ReadonlyMap<string, string> = new Map(
+  ['==', '===', '!=', '!==', '<', '>', '<=', '>='].map(op => [op, op]),
+);
+
 function position(node: TemplateNode): string {
   return `lineno = ${Number(node.lineno)}, colno = ${Number(node.colno)}`;
 }
 
 /** nunjucks' compiler, refusing input it would turn into malformed or injected code. */
 class HardenedCompiler extends BaseCompiler {
+  /** How many `for` loops enclose the node being compiled. */
+  private loopNesting = 0;
+
   constructor() {
     super('skeleton', true);
   }
 
-  compile(node: TemplateNode, frame: CompilerFrame): void {
+  compile(node: TemplateNode, frame: CompilerFrame | undefined): void {
     if (!ALLOWED_NODE_TYPES.has(node.typename)) {
       this.fail(
         `${
@@ -647,12 +421,58 @@ class HardenedCompiler extends BaseCompiler {
     super.compileSet(node, frame);
   }
 
+  /**
+   * Like nunjucks' loop, but over the array runtime.loopItems builds, so it
+   * runs exactly the counted number of times, and every iteration is charged
+   * to the work budget even when its body is empty.
+   */
   compileFor(node: TemplateNode, frame: CompilerFrame): void {
-    const names =
-      node.name?.typename === 'Array' ? node.name.children ?? [] : [node.name];
+    const names = (
+      node.name?.typename === 'Array' ? node.name.children ?? [] : [node.name]
+    ) as TemplateNode[];
     for (const name of names) this.assertName(name, node);
+    if (this.loopNesting >= MAX_LOOP_NESTING) {
+      this.fail(
+        `for loops may nest at most ${MAX_LOOP_NESTING} deep`,
+        node.lineno,
+        node.colno,
+      );
+    }
     this.emitStep(node, [node.arr]);
-    super.compileFor(node, frame);
+    const items = this._tmpid();
+    const index = this._tmpid();
+    const length = this._tmpid();
+    const loopFrame = frame.push();
+    this._emitLine('frame = frame.push();');
+    this._emit(`var ${items} = (${position(node)}, runtime.loopItems(`);
+    this._compileExpression(node.arr!, loopFrame);
+    this._emitLine(`, ${names.length}));`);
+    this._emitLine(`var ${length} = ${items}.length;`);
+    this._emitLine(
+      `for (var ${index} = 0; ${index} < ${length}; ${index}++) {`,
+    );
+    this._emitLine('runtime.step(1);');
+    names.forEach((name, slot) => {
+      const binding = this._tmpid();
+      const item =
+        names.length === 1
+          ? `${items}[${index}]`
+          : `${items}[${index}][${slot}]`;
+      this._emitLine(`var ${binding} = ${item};`);
+      this._emitLine(`frame.set(${JSON.stringify(name.value)}, ${binding});`);
+      loopFrame.set(name.value as string, binding);
+    });
+    this._emitLoopBindings(node, items, index, length);
+    this.loopNesting++;
+    this._withScopedSyntax(() => this.compile(node.body!, loopFrame));
+    this.loopNesting--;
+    this._emitLine('}');
+    if (node.else_) {
+      this._emitLine(`if (!${length}) {`);
+      this.compile(node.else_, loopFrame);
+      this._emitLine('}');
+    }
+    this._emitLine('frame = frame.pop();');
   }
 
   compileIf(node: TemplateNode, frame: CompilerFrame): void {
@@ -692,6 +512,88 @@ class HardenedCompiler extends BaseCompiler {
       this.compile(node.right!, frame);
       this._emit(')');
     });
+  }
+
+  /**
+   * An operand of a comparison or of arithmetic, through runtime.operand;
+   * the operators stay JavaScript's, with JavaScript's precedence, as
+   * nunjucks emits them. The position goes inside the call's parentheses so
+   * that it cannot change how the operators group.
+   */
+  private compileOperand(node: TemplateNode, frame: CompilerFrame): void {
+    // Nested operators are emitted flat, as nunjucks does (its grammar and
+    // JavaScript's differ: it reads 10 / 4 % 2 as 10 / (4 % 2) but emits
+    // the text, so JavaScript computes (10 / 4) % 2). Their own operands
+    // are checked, and what they compute is a number or a boolean.
+    if (FLAT_OPERATORS.has(node.typename)) {
+      this.compile(node, frame);
+      return;
+    }
+    this._emit(`runtime.operand((${position(node)}, `);
+    this.compile(node, frame);
+    this._emit('))');
+  }
+
+  private binaryOperator(
+    node: TemplateNode,
+    frame: CompilerFrame,
+    [before, between, after]: [string, string, string],
+  ): void {
+    this._emit(before);
+    this.compileOperand(node.left!, frame);
+    this._emit(between);
+    this.compileOperand(node.right!, frame);
+    this._emit(after);
+  }
+
+  compileSub(node: TemplateNode, frame: CompilerFrame): void {
+    this.binaryOperator(node, frame, ['', ' - ', '']);
+  }
+
+  compileMul(node: TemplateNode, frame: CompilerFrame): void {
+    this.binaryOperator(node, frame, ['', ' * ', '']);
+  }
+
+  compileDiv(node: TemplateNode, frame: CompilerFrame): void {
+    this.binaryOperator(node, frame, ['', ' / ', '']);
+  }
+
+  compileMod(node: TemplateNode, frame: CompilerFrame): void {
+    this.binaryOperator(node, frame, ['', ' % ', '']);
+  }
+
+  compileFloorDiv(node: TemplateNode, frame: CompilerFrame): void {
+    this.binaryOperator(node, frame, ['Math.floor(', ' / ', ')']);
+  }
+
+  compilePow(node: TemplateNode, frame: CompilerFrame): void {
+    this.binaryOperator(node, frame, ['Math.pow(', ', ', ')']);
+  }
+
+  compileNeg(node: TemplateNode, frame: CompilerFrame): void {
+    this._emit('-');
+    this.compileOperand(node.target!, frame);
+  }
+
+  compilePos(node: TemplateNode, frame: CompilerFrame): void {
+    this._emit('+');
+    this.compileOperand(node.target!, frame);
+  }
+
+  compileCompare(node: TemplateNode, frame: CompilerFrame): void {
+    this.compileOperand(node.expr!, frame);
+    for (const op of node.ops ?? []) {
+      const operator = COMPARE_OPERATORS.get(op.type!);
+      if (!operator) {
+        this.fail(
+          `${JSON.stringify(op.type)} is not a comparison`,
+          op.lineno,
+          op.colno,
+        );
+      }
+      this._emit(` ${operator} `);
+      this.compileOperand(op.expr!, frame);
+    }
   }
 
   compileConcat(node: TemplateNode, frame: CompilerFrame): void {

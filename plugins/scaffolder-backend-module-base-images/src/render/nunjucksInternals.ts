@@ -28,6 +28,8 @@ export interface TemplateNode {
   right?: TemplateNode;
   expr?: TemplateNode;
   ops?: TemplateNode[];
+  /** The operator of a CompareOperand. */
+  type?: string;
 }
 
 /** How an expression reads in error messages, e.g. `values.name.toString`. */
@@ -56,16 +58,28 @@ export function describeExpression(node: TemplateNode | undefined): string {
 }
 
 /** The compile-time scope nunjucks threads through its compiler. */
-export type CompilerFrame = unknown;
+export interface CompilerFrame {
+  push(): CompilerFrame;
+  /** Binds a template name to the JavaScript variable that holds it. */
+  set(name: string, variable: string): void;
+}
 
 /** The members of nunjucks' Compiler that the hardened compiler uses. */
 export interface Compiler {
   buffer: string;
-  compile(node: TemplateNode, frame: CompilerFrame): void;
+  compile(node: TemplateNode, frame: CompilerFrame | undefined): void;
   fail(message: string, lineno?: number, colno?: number): never;
   getCode(): string;
   _emit(code: string): void;
   _emitLine(code: string): void;
+  _tmpid(): string;
+  _emitLoopBindings(
+    node: TemplateNode,
+    items: string,
+    index: string,
+    length: string,
+  ): void;
+  _withScopedSyntax(compile: () => void): void;
   _compileExpression(node: TemplateNode, frame: CompilerFrame): void;
   _compileAggregate(
     node: TemplateNode,
@@ -103,8 +117,6 @@ export interface Runtime {
   suppressValue(value: unknown, autoescape: boolean): unknown;
   ensureDefined(value: unknown, lineno: number, colno: number): unknown;
   makeKeywordArgs(args: object): object;
-  isArray(value: unknown): boolean;
-  keys(value: object): string[];
   inOperator(key: unknown, value: unknown): boolean;
   copySafeness(source: unknown, target: unknown): unknown;
 }

@@ -102,6 +102,8 @@ describe('renderSkeleton', () => {
       }
       expect(sets).toHaveLength(16);
     },
+    // Sixteen renderings, each in a new worker thread.
+    60_000,
   );
 
   it('renders templated file and directory names', async () => {
@@ -226,5 +228,124 @@ describe('renderSkeleton', () => {
         'Skeleton file link.txt is a symbolic link; skeletons may only hold regular files',
       ),
     );
+  });
+
+  describe('the payloads of security review 12', () => {
+    /** About a million characters, and the list of them. */
+    const SETUP =
+      '{% set s = "x" | center(1000) %}{% set t = s | replace(" ", s) %}{% set L = t | list %}';
+
+    it.each([
+      [
+        'reverse of a dict with a huge length',
+        '${{ {length: 4000000000} | reverse }}',
+        /^Skeleton file Dockerfile, line 1, column 5: the reverse filter needs a list or a string, not a dict$/,
+      ],
+      [
+        'sort of a dict with a huge length',
+        '${{ {length: 4000000000} | sort }}',
+        /^Skeleton file Dockerfile, line 1, column 5: the sort filter needs a string or a list of strings or numbers, not a dict$/,
+      ],
+      [
+        'range() past 2^53',
+        '${{ range(9007199254740992, 9007199254740996) }}',
+        /^Skeleton file Dockerfile, line 1, column \d+: range\(\) takes one to three whole numbers from -9007199254740991 to 9007199254740991$/,
+      ],
+      [
+        'a long whitespace run before whitespace control',
+        `${' '.repeat(60_000)}x{%- if 1 %}{% endif %}`,
+        /^Skeleton file Dockerfile, line 1, column 1: a run of 60000 whitespace characters starts here; .* may have at most 256 in a row$/,
+      ],
+      [
+        'an unterminated raw block',
+        `{% raw %}${'x'.repeat(60_000)}`,
+        /^Skeleton file Dockerfile, line 1, column 1: \{% raw %\} has no matching \{% endraw %\}/,
+      ],
+      [
+        'comparisons of a large list in a loop',
+        `${SETUP}\n{% for i in range(10000) %}{% if -L < -L %}{% endif %}{% endfor %}done`,
+        /^Skeleton file Dockerfile, line 2, column \d+: lists and dicts cannot be compared or used in arithmetic/,
+      ],
+    ])(
+      'refuses %s in a file with an InputError naming the file',
+      async (_, payload, message) => {
+        mockDir.setContent({ skeleton: { Dockerfile: payload } });
+        const targetDir = mockDir.resolve('target');
+        const error = await renderSkeleton({
+          skeletonDir: mockDir.resolve('skeleton'),
+          targetDir,
+          values: {},
+        }).catch(e => e);
+        expect(error).toBeInstanceOf(InputError);
+        expect(error.message).toMatch(message);
+        expect(fs.existsSync(targetDir)).toBe(false);
+      },
+    );
+
+    it('refuses them in a templated file name too', async () => {
+      mockDir.setContent({
+        skeleton: {
+          '${{ "" }}{% for x in {length: 9007199254740991} %}{% endfor %}': 'x',
+        },
+      });
+      await expect(
+        renderSkeleton({
+          skeletonDir: mockDir.resolve('skeleton'),
+          targetDir: mockDir.resolve('target'),
+          values: {},
+        }),
+      ).rejects.toThrow(
+        // The loop runs once, over the dict's one key, and renders nothing.
+        /^Skeleton file name .* renders to "", which is not a file or directory name/,
+      );
+    });
+
+    it('renders a loop over a dict with a huge length key once per key', async () => {
+      mockDir.setContent({
+        skeleton: {
+          Dockerfile:
+            '{% for x in {length: 300000000} %}{% endfor %}{% for k in {length: 9007199254740991} %}${{ k }}{% endfor %}',
+        },
+      });
+      const targetDir = mockDir.resolve('target');
+      await renderSkeleton({
+        skeletonDir: mockDir.resolve('skeleton'),
+        targetDir,
+        values: {},
+      });
+      expect(fs.readFileSync(path.join(targetDir, 'Dockerfile'), 'utf8')).toBe(
+        'length',
+      );
+    });
+
+    it('copies files over 64 KiB verbatim, without parsing them', async () => {
+      // 512 KiB of this held nunjucks' parser for 319 s.
+      const large = `${' '.repeat(65_536)}x{%- if 1 %}{% endif %}`;
+      mockDir.setContent({
+        skeleton: {
+          'large.txt': large,
+          'small.txt': large.slice(-65_536),
+        },
+      });
+      const targetDir = mockDir.resolve('target');
+      await expect(
+        renderSkeleton({
+          skeletonDir: mockDir.resolve('skeleton'),
+          targetDir,
+          values: {},
+        }),
+      ).rejects.toThrow(
+        /^Skeleton file small\.txt, line 1, column 1: a run of 65513 whitespace characters/,
+      );
+      fs.rmSync(mockDir.resolve('skeleton/small.txt'));
+      await renderSkeleton({
+        skeletonDir: mockDir.resolve('skeleton'),
+        targetDir,
+        values: {},
+      });
+      expect(fs.readFileSync(path.join(targetDir, 'large.txt'), 'utf8')).toBe(
+        large,
+      );
+    });
   });
 });

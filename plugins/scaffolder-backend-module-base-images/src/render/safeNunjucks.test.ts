@@ -5,11 +5,13 @@ import { createMockDirectory } from '@backstage/backend-test-utils';
 import { InputError } from '@backstage/errors';
 import { JsonValue } from '@backstage/types';
 import { renderSkeleton } from './renderSkeleton';
+import { GUARDED_FILTERS } from './guardedFilters';
 import {
   checkTemplateSource,
   renderTemplate,
   renderWithRuntimeGuardOnly,
 } from './safeNunjucks';
+import { FILTER_RULES } from './templatePolicy';
 
 const mockDir = createMockDirectory();
 const marker = mockDir.resolve('marker');
@@ -237,6 +239,18 @@ describe('safe skeleton rendering', () => {
     '{% filter upper %}shout ${{ values.name }}{% endfilter %} ${{ values.name | urlencode }} ${{ values.text | wordcount }} ${{ values.list | first }}/${{ values.list | last }} ${{ values.list | length }} ${{ values.name | list | join("|") }} ${{ values.name | string }} ${{ "<b>" | escape }}',
     '{# a comment #}x {%- if true -%} trimmed {%- endif -%} y',
     '${{ values.map["a"] }} ${{ values.list[0] }} ${{ values.frameworks[0].id }} ${{ values.name.length }} ${{ values.text | lower | upper }}',
+    // Loops iterate a copy, exactly as many times as nunjucks does.
+    '{% for c in values.name %}${{ loop.index0 }}${{ c }}${{ loop.revindex }}${{ loop.first }}${{ loop.last }};{% endfor %}',
+    '{% for i, c in "ab" %}${{ i }}=${{ c }};{% endfor %}{% for a, b, c in [[1, 2, 3], "xy"] %}${{ a }}${{ b }}${{ c is defined }};{% endfor %}',
+    '{% for x in values.missing %}{% else %}none{% endfor %} {% for x in 5 %}{% else %}five{% endfor %} {% for x in "" %}{% else %}empty{% endfor %}',
+    '{% for a in values.list %}{% for b in values.list %}${{ a }}${{ b }}{% if loop.last %}|{% endif %}{% endfor %}{% endfor %}',
+    // Comparisons and arithmetic keep JavaScript's precedence, as nunjucks emits them.
+    '${{ 1 < 2 == true }} ${{ not values.port == 8080 }} ${{ "b" > "a" }} ${{ values.name != "x" }} ${{ 2 ** 3 ** 2 }} ${{ -7 // 2 }} ${{ -(3 - 5) }} ${{ +"4" * 2 }} ${{ "10" - 1 }} ${{ 1 - 2 - 3 }} ${{ 10 / 4 % 2 }} ${{ values.missing == none }}',
+    '${{ range(5, 0, -2) | join(",") }} ${{ range(0) | length }} ${{ range(-3, 3) | join }} ${{ range(3, 1) | length }} ${{ range(1, 4, 0) | join }}',
+    '${{ "a b_c d9" | wordcount }} ${{ "" | wordcount | d("no words", true) }} ${{ "--" | wordcount | d("no words", true) }} ${{ values.text | wordcount }} ${{ "é-x" | wordcount }}',
+    '${{ "a&b<c>\'" | escape }} ${{ 3 | escape }} ${{ "a b/é" | urlencode }} ${{ {"a": "b c", d: 1} | urlencode }} ${{ [["x", "y z"]] | urlencode }}',
+    '${{ "cba" | sort | join }} ${{ "abc" | reverse }} ${{ [3, 1, 2] | reverse | join }} ${{ "abc" | first }}${{ "abc" | last }} ${{ values.map | list | length }} ${{ "a-b-c" | replace("-", "+", 1) }} ${{ 12 | replace(1, 3) }}',
+    '{%- if values.shellless -%}\n  trimmed   \n{%- endif %}  ${{- values.name -}}  {#- note -#}  end',
   ])('renders %j exactly as plain nunjucks does', template => {
     const plain = new nunjucks.Environment([], {
       autoescape: false,
@@ -476,6 +490,257 @@ describe('safe skeleton rendering', () => {
       expect(error).toBeInstanceOf(InputError);
       expect(error.message).toMatch(/^Skeleton file t, line \d+, column \d+: /);
       expect(error.message).toMatch(message);
+    });
+  });
+
+  /**
+   * Security review 12: each of these held the event loop for minutes or
+   * killed the process with a fatal out-of-memory error before; jest's test
+   * timeout is the bound they now finish within.
+   */
+  describe('bounded work whatever the template says', () => {
+    /** t: about a million characters, all spaces but a thousand; L: the list of them. */
+    const SETUP =
+      '{% set s = "x" | center(1000) %}{% set t = s | replace(" ", s) %}{% set L = t | list %}';
+    const TEXT_SETUP =
+      '{% set s = "x" | center(1000) %}{% set t = s | replace(" ", s) %}';
+    const loop = (body: string) =>
+      `${SETUP}{% for i in range(10000) %}${body}{% endfor %}`;
+
+    it.each([
+      ['{% for x in {length: 300000000} %}{% endfor %}', ''],
+      [
+        '{% for x in {length: 9007199254740991} %}${{ x }}{% endfor %}',
+        'length',
+      ],
+      [
+        '{% for k, v in {length: 9007199254740991} %}${{ k }}=${{ v }}{% endfor %}',
+        'length=9007199254740991',
+      ],
+      ['{% for x in {"a": 1, "b": 2} %}${{ x }}{% endfor %}', 'ab'],
+    ])(
+      'loops over a dict run once per key, whatever its length key says: %j',
+      (template, expected) => {
+        expect(renderTemplate(template, DATA, 'Skeleton file t')).toBe(
+          expected,
+        );
+        expect(renderWithRuntimeGuardOnly(template, DATA, 'f')).toBe(expected);
+      },
+    );
+
+    const REFUSED: Array<[string, string, RegExp]> = [
+      [
+        'reverse of a dict with a huge length',
+        '${{ {length: 4000000000} | reverse }}',
+        /the reverse filter needs a list or a string, not a dict/,
+      ],
+      [
+        'sort of a dict with a huge length',
+        '${{ {length: 4000000000} | sort }}',
+        /the sort filter needs a string or a list of strings or numbers, not a dict/,
+      ],
+      [
+        'join of a dict with a huge length',
+        '${{ {length: 4000000000} | join }}',
+        /the join filter needs a list of strings or numbers, not a dict/,
+      ],
+      [
+        'join of lists',
+        '${{ [[1], [2]] | join }}',
+        /the join filter needs a list of strings or numbers, not a list holding lists or dicts/,
+      ],
+      [
+        'a text filter on a list',
+        '${{ values.list | upper }}',
+        /the upper filter needs a string, not a list/,
+      ],
+      [
+        'escape of a list',
+        '${{ values.list | escape }}',
+        /the escape filter needs a string or a number, not a list/,
+      ],
+      [
+        'first of a dict',
+        '${{ values.map | first }}',
+        /the first filter needs a list or a string, not a dict/,
+      ],
+      [
+        'a list as a filter argument',
+        '${{ "a" | replace("a", values.list) }}',
+        /argument 2 of the replace filter must be a string or a number, not a list/,
+      ],
+      [
+        'range() past 2^53',
+        '${{ range(9007199254740992, 9007199254740996) }}',
+        /range\(\) takes one to three whole numbers from -9007199254740991 to 9007199254740991/,
+      ],
+      [
+        'range() of fractions',
+        '${{ range(0, 1, 0.25) | join }}',
+        /range\(\) takes one to three whole numbers/,
+      ],
+      [
+        'a comparison of lists',
+        `${SETUP}{% for i in range(10000) %}{% if -L < -L %}{% endif %}{% endfor %}`,
+        /lists and dicts cannot be compared or used in arithmetic/,
+      ],
+      [
+        'an upper-cased text three times as long',
+        '{% set s = "ΐ" | center(1000) | replace(" ", "ΐ") %}{% set t = s | replace("ΐ", s) %}${{ t | upper }}',
+        /the result of the upper filter would be longer than 2097152 characters/,
+      ],
+      [
+        'escaping a million quotes',
+        `${TEXT_SETUP}\${{ t | replace(" ", '"') | escape }}`,
+        /the escaped text would be longer than 2097152 characters/,
+      ],
+      [
+        'URL-encoding a million accents',
+        `${TEXT_SETUP}\${{ t | replace(" ", "é") | urlencode }}`,
+        /the URL-encoded text would be longer than 2097152 characters/,
+      ],
+      ['~ on a large list', loop('{% set z = L ~ "" %}'), /too much work/],
+      ['+ on a large list', loop('{% set z = L + "" %}'), /too much work/],
+      [
+        'list literals holding a large list',
+        loop('{% set z = [L] %}'),
+        /too much work/,
+      ],
+      ['comparing long strings', loop('{% set z = t < t %}'), /too much work/],
+      ['in on a large list', loop('{% set z = "y" in L %}'), /too much work/],
+      [
+        'splitting a long string into words',
+        loop('{% set z = t | replace(" ", "a ") | title %}'),
+        /too much work/,
+      ],
+    ];
+
+    it.each(REFUSED)(
+      'the run-time guard stops %s, naming the line and the limit',
+      (_, template, message) => {
+        for (const render of [renderTemplate, renderWithRuntimeGuardOnly]) {
+          const error = thrown(() =>
+            render(template, DATA, 'Skeleton file Dockerfile'),
+          );
+          expect(error).toBeInstanceOf(InputError);
+          expect(error.message).toMatch(
+            /^Skeleton file Dockerfile, line 1, column \d+: /,
+          );
+          expect(error.message).toMatch(message);
+        }
+      },
+    );
+
+    it.each([
+      ['<', 'values.list < 1'],
+      ['==', 'values.list == ""'],
+      ['!=', 'values.map != "x"'],
+      ['-', 'values.list - 1'],
+      ['*', 'values.list * 2'],
+      ['/', '2 / values.list'],
+      ['%', 'values.list % 2'],
+      ['//', 'values.list // 2'],
+      ['**', 'values.list ** 2'],
+      ['unary -', '-values.list'],
+      ['unary +', '+values.map'],
+      ['a chain', '1 < 2 < values.list'],
+    ])('refuses a list or dict as an operand of %s', (_, expression) => {
+      expect(() =>
+        renderWithRuntimeGuardOnly(`\${{ ${expression} }}`, DATA, 'f'),
+      ).toThrow(
+        /^f, line 1, column \d+: lists and dicts cannot be compared or used in arithmetic/,
+      );
+    });
+
+    const SOURCE_REFUSED: Array<[string, string, RegExp]> = [
+      [
+        'a long whitespace run before whitespace control',
+        `${' '.repeat(60_000)}x{%- if 1 %}{% endif %}`,
+        /^f, line 1, column 1: a run of 60000 whitespace characters starts here; files that use whitespace control \(\{%-, \$\{\{- or \{#-\) may have at most 256 in a row/,
+      ],
+      [
+        'a long whitespace run with ${{-',
+        `ok\n${'\t'.repeat(300)}x\${{- 1 }}`,
+        /^f, line 1, column 3: a run of 301 whitespace characters/,
+      ],
+      [
+        'an unterminated raw block',
+        `line\n {% raw %}${'x'.repeat(60_000)}`,
+        /^f, line 2, column 2: \{% raw %\} has no matching \{% endraw %\}/,
+      ],
+      [
+        'an unterminated verbatim block',
+        `{%- verbatim -%}${'x'.repeat(60_000)}`,
+        /^f, line 1, column 1: \{% verbatim %\} has no matching \{% endverbatim %\}/,
+      ],
+      [
+        'a raw block closed with whitespace control, which nunjucks does not see',
+        '{% raw %}x{%- endraw %}',
+        /\{% raw %\} has no matching \{% endraw %\}; close the block \(write the end tag exactly as \{% endraw %\}\)/,
+      ],
+      [
+        'a nested raw block closed once',
+        '{% raw %}{% raw %}x{% endraw %}',
+        /\{% raw %\} has no matching \{% endraw %\}/,
+      ],
+      [
+        'a template over 64 KiB',
+        'x'.repeat(65_537),
+        /^f: a template may be at most 65536 characters long, this one has 65537$/,
+      ],
+      [
+        'loops nested nine deep',
+        `${'{% for a in "x" %}'.repeat(9)}${'{% endfor %}'.repeat(9)}`,
+        /^f, line 1, column 148: for loops may nest at most 8 deep/,
+      ],
+    ];
+
+    it.each(SOURCE_REFUSED)(
+      'each layer alone refuses %s before any work',
+      (_, template, message) => {
+        for (const refuse of [
+          () => checkTemplateSource(template, 'f'),
+          () => renderWithRuntimeGuardOnly(template, DATA, 'f'),
+          () => renderTemplate(template, DATA, 'f'),
+        ]) {
+          const error = thrown(refuse);
+          expect(error).toBeInstanceOf(InputError);
+          expect(error.message).toMatch(message);
+        }
+      },
+    );
+
+    it.each([
+      [
+        '256 spaces before whitespace control',
+        `${' '.repeat(256)}x{%- if 1 %}{% endif %}`,
+      ],
+      [
+        'long whitespace runs without whitespace control',
+        `${' '.repeat(10_000)}x{% if 1 %}{% endif %}`,
+      ],
+      [
+        'nested and whitespace-controlled raw blocks',
+        '{% raw %}a{% raw %}b{% endraw %}c{% endraw %}d{%- raw -%} e {% endraw %}',
+      ],
+      ['a verbatim block', '{% verbatim %}${{ x }}{% endverbatim %}'],
+      [
+        'loops nested eight deep',
+        `${'{% for a in "x" %}'.repeat(8)}\${{ a }}${'{% endfor %}'.repeat(8)}`,
+      ],
+    ])('still renders %s exactly as plain nunjucks does', (_, template) => {
+      const plain = new nunjucks.Environment([], {
+        autoescape: false,
+        throwOnUndefined: true,
+        tags: TAGS,
+      }).renderString(template, DATA);
+      expect(renderTemplate(template, DATA, 'f')).toBe(plain);
+    });
+
+    it('guards every filter a template may use', () => {
+      expect([...GUARDED_FILTERS].sort()).toEqual(
+        [...FILTER_RULES.keys()].sort(),
+      );
     });
   });
 });

@@ -3,6 +3,7 @@ import { JsonValue } from '@backstage/types';
 import nunjucks from 'nunjucks';
 import { renderGuarded } from './guardedRender';
 import { parser, TemplateNode } from './nunjucksInternals';
+import { checkSourceText } from './sourceCheck';
 import { checkTemplate } from './staticCheck';
 
 /**
@@ -19,6 +20,11 @@ import { checkTemplate } from './staticCheck';
  *     functions only, and limits on loops, value and output size and work.
  *
  * What a template may use is in templatePolicy.ts, shared by both layers.
+ * Before either, sourceCheck.ts refuses text that nunjucks' own parser
+ * takes quadratic time on. Bounded work per file is what the layers
+ * promise; renderSkeleton additionally renders in a worker thread with a
+ * heap limit and a deadline (renderWorker.ts), for whatever slow path they
+ * miss.
  */
 
 const PARSE_OPTIONS: nunjucks.ConfigureOptions = {
@@ -69,7 +75,9 @@ export function renderWithRuntimeGuardOnly(
   return labelErrors(fileLabel, () => renderGuarded(parse(source), data));
 }
 
+/** Every entry point parses through here, so the text checks cover both layers. */
 function parse(source: string): TemplateNode {
+  checkSourceText(source);
   return parser.parse(source, [], PARSE_OPTIONS);
 }
 

@@ -10,18 +10,24 @@ import {
   BLOCKED_NAMES,
   FILTER_RULES,
   IDENTIFIER,
+  MAX_LOOP_NESTING,
   NODE_TYPE_SYNTAX,
 } from './templatePolicy';
+
+/** How many `for` loops enclose the node being visited. */
+let loopNesting = 0;
 
 /**
  * Layer (a) of the safe renderer: walks a parsed skeleton template and
  * refuses, before anything runs, every construct that could reach a
- * JavaScript function instead of data. Independent of the run-time guard
- * (guardedRender.ts): each layer alone stops every known payload.
+ * JavaScript function instead of data, and loops nested deeper than
+ * MAX_LOOP_NESTING. Independent of the run-time guard (guardedRender.ts):
+ * each layer alone stops every known payload.
  *
  * Throws a nunjucks TemplateError carrying the 1-based line and column.
  */
 export function checkTemplate(root: TemplateNode): void {
+  loopNesting = 0;
   visit(root);
 }
 
@@ -78,8 +84,19 @@ function visit(node: TemplateNode | null | undefined): void {
         : [node.name]) {
         checkTarget(node, name);
       }
+      if (loopNesting >= MAX_LOOP_NESTING) {
+        refuse(
+          node,
+          `for loops may nest at most ${MAX_LOOP_NESTING} deep; move the inner loops into a separate value or file`,
+        );
+      }
       visit(node.arr);
-      visit(node.body);
+      loopNesting++;
+      try {
+        visit(node.body);
+      } finally {
+        loopNesting--;
+      }
       visit(node.else_);
       return;
     case 'Set':

@@ -35,23 +35,56 @@ export const BLOCKED_NAMES: ReadonlySet<string> = new Set([
 /** Names are emitted into compiled JavaScript, so they must be plain identifiers. */
 export const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/**
+ * Largest file parsed as a template, in bytes; renderSkeleton copies bigger
+ * files verbatim. The real skeleton files are at most 3.2 KiB, and parsing
+ * is where nunjucks itself is slow on crafted text (its lexer walks the
+ * source one character at a time, and two of its regular expressions are
+ * quadratic; sourceCheck.ts refuses those inputs): 64 KiB keeps the parse of
+ * any file well under a second while leaving room for twenty times the
+ * largest real file.
+ */
+export const MAX_TEMPLATE_BYTES = 64 * 1024;
+/**
+ * Longest run of whitespace in a template that uses whitespace control
+ * (`{%-`, `${{-`, `{#-`): nunjucks trims the text before such a tag with
+ * /\s*$/, which takes time quadratic in the length of each whitespace run
+ * in that text. 256 bounds that to about 16 million steps per 64 KiB file.
+ */
+export const MAX_WHITESPACE_RUN = 256;
+
 /** Most iterations all `for` loops of one file may run together. */
 export const MAX_LOOP_ITERATIONS = 10_000;
+/**
+ * Deepest nesting of `for` loops. Each loop opens a scope, and nunjucks
+ * looks a name up through every enclosing scope, so with a thousand nested
+ * loops one lookup costs a thousand steps. The skeletons nest two deep.
+ */
+export const MAX_LOOP_NESTING = 8;
 /** Longest list `range()` may produce. */
 export const MAX_RANGE_LENGTH = 10_000;
 /** Largest rendered file (and largest file name), in UTF-8 bytes. */
 export const MAX_OUTPUT_BYTES = 2 * 1024 * 1024;
+/**
+ * Largest sum of the rendered files of one skeleton: what the render worker
+ * hands back to the backend. The skeletons render to about 20 KiB.
+ */
+export const MAX_SKELETON_OUTPUT_BYTES = 8 * MAX_OUTPUT_BYTES;
 /** Largest value (string, or list/dict by its text size) a template may build. */
 export const MAX_VALUE_CHARS = MAX_OUTPUT_BYTES;
 /** Deepest nesting of lists and dicts a template may build. */
 export const MAX_VALUE_DEPTH = 32;
 /**
- * CPU budget of one file: every guarded operation costs OPERATION_COST plus
- * the characters it touches, so a big loop body over big strings stops
- * within a fraction of a second instead of holding the event loop.
+ * CPU budget of one file: every guarded operation and statement costs
+ * OPERATION_COST, plus the characters it touches, plus ITEM_COST for every
+ * list item, dict entry or match it visits. The weights follow measured
+ * times (a statement of a large loop body takes about a microsecond,
+ * visiting an item 10-100 ns, copying a character about 1 ns), so that the
+ * whole budget takes a fraction of a second whatever it is spent on.
  */
 export const WORK_BUDGET = 64 * 1024 * 1024;
-export const OPERATION_COST = 64;
+export const OPERATION_COST = 256;
+export const ITEM_COST = 32;
 
 /** The only functions a template may call. */
 export const ALLOWED_GLOBALS: ReadonlySet<string> = new Set(['range']);
