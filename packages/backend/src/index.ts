@@ -26,6 +26,18 @@ backend.add(
 // base-image status: signatures, attestations and policy verdicts
 backend.add(import('@internal/backstage-plugin-base-images-backend'));
 
+// notifications (base-image verdicts that get worse, to the owner group),
+// pushed to the browser over signals
+backend.add(import('@backstage/plugin-notifications-backend'));
+backend.add(import('@backstage/plugin-signals-backend'));
+
+// Tech Insights: base-image facts and the scorecard checks, defined in code by
+// our module (so no jsonfc module: Tech Insights takes one fact checker)
+backend.add(import('@backstage-community/plugin-tech-insights-backend'));
+backend.add(
+  import('@internal/backstage-plugin-tech-insights-backend-module-base-images'),
+);
+
 // permissions: baseImages.admins may use the Template Editor, dry-run, force
 // re-checks and delete catalog entities; everyone signed in may do the rest
 backend.add(import('@backstage/plugin-permission-backend'));
