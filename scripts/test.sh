@@ -22,6 +22,9 @@ trap 'rm -f "$log"' EXIT
 step "unit and integration tests (real registry, PostgreSQL, generated services' own tests)"
 CI=true yarn backstage-cli repo test --maxWorkers=2 2>&1 | tee -a "$log"
 
+step "production build (yarn build:backend: the image's bundle, with the built frontend)"
+yarn build:backend
+
 step "end to end: the real portal, local registry, production config on PostgreSQL, Chromium"
 e2e_started=$SECONDS
 CI=true yarn workspace e2e-tests test:e2e 2>&1 | tee -a "$log"

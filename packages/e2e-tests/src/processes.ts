@@ -22,13 +22,20 @@ export interface Service {
 export function startService(
   name: string,
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; logDir: string },
+  options: {
+    env?: NodeJS.ProcessEnv;
+    logDir: string;
+    /** Default `yarn`. */
+    command?: string;
+    /** Default the repository root. */
+    cwd?: string;
+  },
 ): Service {
   fs.mkdirSync(options.logDir, { recursive: true });
   const logFile = path.join(options.logDir, `${name}.log`);
   const log = fs.openSync(logFile, 'w');
-  const child = spawn('yarn', args, {
-    cwd: ROOT,
+  const child = spawn(options.command ?? 'yarn', args, {
+    cwd: options.cwd ?? ROOT,
     // jest runs with NODE_ENV=test; the portal (and its guest sign-in) runs as in development
     env: { ...process.env, NODE_ENV: 'development', ...options.env },
     stdio: ['ignore', log, log],
@@ -39,7 +46,9 @@ export function startService(
     process: child,
     logFile,
     async stop() {
-      if (child.exitCode !== null || child.pid === undefined) return;
+      // exited, or killed by a signal (a test may SIGKILL it)
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      if (child.pid === undefined) return;
       const exited = new Promise<void>(resolve =>
         child.once('exit', () => resolve()),
       );
