@@ -31,7 +31,7 @@ import {
  */
 jest.setTimeout(600_000);
 
-const OUTPUT = path.join(ROOT, 'e2e-output');
+const OUTPUT = path.join(ROOT, 'e2e-output', 'portal');
 const DOCS = process.env.E2E_DOCS_DIR;
 
 const PYTHON_TEMPLATE = path.join(ROOT, 'templates', 'python-service');

@@ -146,6 +146,8 @@ describe('the built backend, run as its image runs it', () => {
         AUTH_GITHUB_CLIENT_ID: 'production-test',
         AUTH_GITHUB_CLIENT_SECRET: 'production-test',
         DHI_USERNAME: 'production-test',
+        GITHUB_ORG: 'production-test',
+        GITHUB_TOKEN: 'production-test',
         DHI_TOKEN: 'production-test',
       },
     });
@@ -203,14 +205,15 @@ describe('the built backend, run as its image runs it', () => {
             ],
           },
         },
-        // TODO(production config): app-config.yaml's locations are relative
-        // to packages/backend, where `yarn start` runs; the image runs in
-        // /app. Drop these once app-config.production.yaml names them.
+        // Test-only: the example organisation and services (production
+        // reads its org from its own sources), the same templates location
+        // as production (config arrays replace), and local publishing (no
+        // GitHub here).
         catalog: {
           locations: [
             {
               type: 'file',
-              target: './examples/all.yaml',
+              target: path.join(ROOT, 'examples/all.yaml'),
               rules: [
                 { allow: ['Location', 'Group', 'User', 'Domain', 'System'] },
               ],
@@ -230,6 +233,7 @@ describe('the built backend, run as its image runs it', () => {
           ],
         },
         baseImages: {
+          publish: { target: 'local' },
           status: {
             refresh: { seconds: REFRESH_SECONDS },
             refreshTimeout: { seconds: REFRESH_TIMEOUT_SECONDS },
