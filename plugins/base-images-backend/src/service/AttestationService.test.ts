@@ -354,4 +354,24 @@ describe('AttestationService', () => {
     expect(report.status).toBe('not-checked');
     expect(registry.requests.length).toBe(before);
   });
+
+  it('one pinned digest is one image, however its tag is spelled (one check, one rate limit)', async () => {
+    const clock = testClock();
+    const checker = countingChecker();
+    const service = await createService('SQLITE_3', { clock, checker });
+    const digest = `sha256:${'c'.repeat(64)}`;
+    const spellings = [
+      `${registry.host}/pinned/app:1@${digest}`,
+      `${registry.host}/pinned/app:other@${digest}`,
+      `${registry.host}/pinned/app@${digest}`,
+    ].map(ref => parseImageReference(ref));
+    await Promise.all(spellings.map(image => service.status(image)));
+    expect(checker.checks).toBe(1);
+    for (const image of spellings) {
+      expect(
+        (await service.status(image, { force: true })).report.message,
+      ).toMatch(/at most once a minute/);
+    }
+    expect(checker.checks).toBe(1);
+  });
 });

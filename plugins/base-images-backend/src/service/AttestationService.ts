@@ -125,7 +125,7 @@ export class CachedAttestationService implements AttestationService {
         report: notCheckedReport(notInAllowListMessage(image.registry)),
       };
     }
-    const key = formatImageReference(image);
+    const key = checkKey(image);
     const force = !!options.force;
     if (force) {
       const recent = await this.recentCheck(key);
@@ -307,6 +307,17 @@ export class CachedAttestationService implements AttestationService {
       },
     };
   }
+}
+
+/**
+ * What a check is about: a pinned reference is checked by its digest, so
+ * `repo:a@D`, `repo:b@D` and `repo@D` are one image (one cache entry, one
+ * rate limit, one check per refresh).
+ */
+function checkKey(image: ImageReference): string {
+  return formatImageReference(
+    image.digest ? { ...image, tag: undefined } : image,
+  );
 }
 
 function fromStored(stored: StoredResult): ImageStatus {
