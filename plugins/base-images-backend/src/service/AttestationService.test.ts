@@ -16,6 +16,7 @@ import { Pusher } from '../__testUtils__/pusher';
 import {
   CachedAttestationService,
   FORCED_CHECK_INTERVAL_MS,
+  MAX_QUEUED_CHECKS,
 } from './AttestationService';
 import { CheckResult } from './ImageChecker';
 
@@ -373,5 +374,51 @@ describe('AttestationService', () => {
       ).toMatch(/at most once a minute/);
     }
     expect(checker.checks).toBe(1);
+  });
+
+  it('turns checks away as unavailable once MAX_QUEUED_CHECKS are waiting', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>(resolve => {
+      release = resolve;
+    });
+    let started = 0;
+    const checker = {
+      async check(): Promise<CheckResult> {
+        started++;
+        await gate;
+        return {
+          digest: `sha256:${'d'.repeat(64)}`,
+          report: {
+            status: 'unsigned',
+            checkedAt: new Date().toISOString(),
+            message: 'no signature found',
+            signatures: [],
+            attestations: [],
+          },
+        };
+      },
+      resolveDigest: async () => `sha256:${'d'.repeat(64)}`,
+    };
+    const service = await createService('SQLITE_3', { checker });
+    const image = (i: number) =>
+      parseImageReference(`${registry.host}/flood/image-${i}:1`);
+    const waiting = Array.from({ length: MAX_QUEUED_CHECKS + 8 }, (_, i) =>
+      service.status(image(i)),
+    );
+    // every load reads the store first, then queues: let them all get there
+    await new Promise(resolve => setTimeout(resolve, 1000));
+    const turnedAway = await service.status(image(99_999));
+    expect(turnedAway.report).toMatchObject({
+      status: 'unavailable',
+      message: expect.stringMatching(
+        /^the status backend is busy: \d+ registry checks are waiting/,
+      ),
+    });
+    expect(started).toBe(8);
+    release();
+    const results = await Promise.all(waiting);
+    expect(new Set(results.map(r => r.report.status))).toEqual(
+      new Set(['unsigned']),
+    );
   });
 });

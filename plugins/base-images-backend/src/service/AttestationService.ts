@@ -66,6 +66,13 @@ const MAX_CACHED_IMAGES = 10_000;
  */
 const MAX_CONCURRENT_CHECKS = 8;
 
+/**
+ * Checks waiting for a slot before new ones are turned away as `unavailable`:
+ * a flood of references nobody else uses (they are user input) must not
+ * queue without end in front of the fleet's real checks.
+ */
+export const MAX_QUEUED_CHECKS = 1000;
+
 type DigestAnswer = { digest: string } | { message: string };
 
 interface StatusLoad {
@@ -161,6 +168,7 @@ export class CachedAttestationService implements AttestationService {
     >['options'],
   ): Promise<DigestAnswer> {
     try {
+      this.assertQueueRoom();
       return {
         digest: await this.checks(() =>
           this.options.checker.resolveDigest(image),
@@ -171,6 +179,18 @@ export class CachedAttestationService implements AttestationService {
       entry.ttl = Math.min(this.options.tagTtlMs, OUTAGE_RETRY_MS);
       return { message: error.message };
     }
+  }
+
+  private queueFullError(): RegistryError {
+    return new RegistryError(
+      'unavailable',
+      `the status backend is busy: ${this.checks.pendingCount} registry checks are waiting; this one is asked again shortly`,
+    );
+  }
+
+  private assertQueueRoom(): void {
+    if (this.checks.pendingCount >= MAX_QUEUED_CHECKS)
+      throw this.queueFullError();
   }
 
   /** The stored result while its tag TTL holds, else a registry check. */
@@ -187,9 +207,11 @@ export class CachedAttestationService implements AttestationService {
         return fromStored(stored);
       }
     }
-    const status = await this.checks(() =>
-      this.runCheck(image, key, new Date(this.now())),
-    );
+    const started = new Date(this.now());
+    const status =
+      this.checks.pendingCount >= MAX_QUEUED_CHECKS
+        ? await this.unavailable(key, started, this.queueFullError())
+        : await this.checks(() => this.runCheck(image, key, started));
     if (status.report.status === 'unavailable') {
       entry.ttl = Math.min(this.options.tagTtlMs, OUTAGE_RETRY_MS);
     }
