@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the benchmarks (not part of the tests): scaffolder render speed, and the
-# status backend's cold, warm and fleet numbers against a local registry.
-# Results go to bench/results/*.json. Usage: scripts/bench.sh [render|status]
+# status backend's cold, warm and fleet numbers against a local registry, and
+# the fleet page at 10,000 components (API and Chromium).
+# Results go to bench/results/*.json. Usage: scripts/bench.sh [render|status|overview]
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$ROOT"
 "$ROOT/scripts/bootstrap.sh"
@@ -9,7 +10,7 @@ eval "$("$ROOT/scripts/system-deps.sh")"
 if ! command -v skopeo >/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq skopeo >&2 || { apt-get update -qq && apt-get install -y -qq skopeo; } >&2
 fi
-for bench in "${@:-render status}"; do
+for bench in "${@:-render status overview}"; do
   for name in $bench; do
     echo "=== bench: $name"
     yarn tsx "bench/$name.bench.ts"

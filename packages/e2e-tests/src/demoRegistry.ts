@@ -9,6 +9,7 @@ import {
   LocalRegistry,
   PROVENANCE,
   Pusher,
+  pushDhiImage,
   pushImage,
   SBOM,
   startLocalRegistry,
@@ -70,8 +71,19 @@ export async function startDemoRegistry(
   const pusher = new Pusher(registry);
   const key = createTestKey();
 
-  for (const tag of ['3.13', '3.13-fips', '3.13-dev'])
+  for (const tag of ['3.13', '3.13-dev'])
     await signedWithAttestations(pusher, key, 'python', tag);
+  // The FIPS image exactly as Docker publishes DHI: a signed index, signed
+  // in-toto attestation manifests as referrers of the platform manifest
+  // (here through the referrers tag: distribution 2.8 has no referrers API),
+  // with the FIPS attestation and the verification summary the hipaa
+  // evidence needs, an SBOM, a vulnerability scan and a VEX.
+  const dhiLayout = { pusher, repository: 'python', referrersTag: true };
+  await pushDhiImage(dhiLayout, dhiLayout, '3.13-fips', key, {
+    image: 'python',
+    scoutName: 'dhi/python',
+    signing: 'cosign-both',
+  });
   for (const tag of ['22', '22-fips'])
     await signedWithAttestations(pusher, key, 'node', tag);
   for (const [repository, tag] of [

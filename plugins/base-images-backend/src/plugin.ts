@@ -2,12 +2,23 @@ import {
   coreServices,
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
+import { ScmIntegrations } from '@backstage/integration';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { notificationService } from '@backstage/plugin-notifications-node';
 import {
   baseImagesPermissions,
   readBaseImagesConfig,
 } from '@internal/backstage-plugin-base-images-common';
+import { DiscoveryStore } from './discovery/DiscoveryStore';
+import { DockerfileDiscovery } from './discovery/DockerfileDiscovery';
+import { DockerfileReader } from './discovery/DockerfileReader';
+import { fileLocationRoots } from './discovery/fileLocationRoots';
+import { migratedClient } from './fleet/database';
+import { BaseImageNotifier } from './notifications';
+import { FleetService } from './fleet/FleetService';
+import { FleetStore } from './fleet/FleetStore';
 import { attestationServiceRef } from './service/attestationServiceRef';
+import { EntityLoaderFactory } from './service/EntityLoader';
 import { EntityStatusService } from './service/EntityStatusService';
 import { refreshFleet } from './service/fleet';
 import { createRouter } from './service/router';
@@ -32,8 +43,11 @@ export const baseImagesPlugin = createBackendPlugin({
         logger: coreServices.logger,
         config: coreServices.rootConfig,
         scheduler: coreServices.scheduler,
+        database: coreServices.database,
+        urlReader: coreServices.urlReader,
         catalog: catalogServiceRef,
         attestations: attestationServiceRef,
+        notifications: notificationService,
       },
       async init({
         httpRouter,
@@ -44,16 +58,46 @@ export const baseImagesPlugin = createBackendPlugin({
         logger,
         config,
         scheduler,
+        database,
+        urlReader,
         catalog,
         attestations,
+        notifications,
       }) {
         const baseImages = readBaseImagesConfig(config);
         const settings = readStatusSettings(config);
         // listed in the permission metadata, for policies and admin tools
         permissionsRegistry.addPermissions(baseImagesPermissions);
+        const db = await migratedClient(database);
+        const discovery = new DockerfileDiscovery({
+          reader: new DockerfileReader({
+            urlReader,
+            integrations: ScmIntegrations.fromConfig(config),
+            fileRoots: fileLocationRoots(config),
+          }),
+          store: new DiscoveryStore(db),
+        });
         const statuses = new EntityStatusService({
           config: baseImages,
           attestations,
+          discovery,
+        });
+        const loaders = new EntityLoaderFactory(catalog);
+        const fleetStore = new FleetStore(db);
+        const fleet = new FleetService({
+          store: fleetStore,
+          statuses,
+          catalog,
+          auth,
+          permissions,
+          loaders,
+        });
+
+        // one notification to the owner group when a verdict gets worse, one when it recovers
+        const notifier = await BaseImageNotifier.create({
+          database,
+          notifications,
+          logger,
         });
 
         // Global scope: with several replicas, one of them runs each refresh;
@@ -65,13 +109,24 @@ export const baseImagesPlugin = createBackendPlugin({
           initialDelay: settings.refreshInitialDelay,
           scope: 'global',
           fn: async () => {
-            const { components, images } = await refreshFleet({
-              catalog,
-              credentials: await auth.getOwnServiceCredentials(),
-              attestations,
-            });
+            const { components, listed, images, verdicts, removed } =
+              await refreshFleet({
+                catalog,
+                credentials: await auth.getOwnServiceCredentials(),
+                attestations,
+                statuses,
+                discovery,
+                store: fleetStore,
+                logger,
+                onVerdicts: changes => notifier.onVerdictChanges(changes),
+              });
+            await notifier.onComponentsRemoved(removed);
             logger.info(
-              `Refreshed ${images} distinct base images used by ${components} components`,
+              `Refreshed ${images} distinct base images used by ${listed} of ${components} components; ${
+                verdicts.filter(v => v.changed).length
+              } verdicts changed (${
+                verdicts.filter(v => v.worse).length
+              } for the worse), ${removed.length} components removed`,
             );
           },
         });
@@ -80,10 +135,12 @@ export const baseImagesPlugin = createBackendPlugin({
           createRouter({
             httpAuth,
             permissions,
-            catalog,
+            loaders,
             statuses,
             attestations,
+            fleet,
             config: baseImages,
+            logger,
           }),
         );
       },

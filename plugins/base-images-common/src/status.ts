@@ -165,5 +165,5 @@ export interface OverviewResponse {
   items: OverviewRow[];
   /** Rows matching the filters (all pages). */
   totalCount: number;
-  summary?: OverviewSummary;
+  summary: OverviewSummary;
 }

@@ -30,7 +30,7 @@ describe('/alpha entity card extension', () => {
     );
   });
 
-  it('only applies to entities with a base-image annotation', () => {
+  it('applies to components (the Dockerfile may name their image) and to entities with a base-image annotation', () => {
     const tester = createExtensionTester(baseImageEntityCard);
     const filter = tester.get(
       EntityCardBlueprint.dataRefs.filterFunction,
@@ -46,6 +46,24 @@ describe('/alpha entity card extension', () => {
         ...entity,
         metadata: { name: 'bare', namespace: 'default' },
       }),
+    ).toBe(true);
+    expect(
+      expression({
+        ...entity,
+        kind: 'API',
+        metadata: { name: 'bare-api', namespace: 'default' },
+      }),
     ).toBe(false);
+    expect(
+      expression({
+        ...entity,
+        kind: 'Resource',
+        metadata: {
+          name: 'image-resource',
+          namespace: 'default',
+          annotations: { 'base-image/ref': 'dhi.io/python:3.13' },
+        },
+      }),
+    ).toBe(true);
   });
 });

@@ -30,12 +30,17 @@ const baseImagesApi = ApiBlueprint.make({
     }),
 });
 
-/** Entity card, shown on entities that record a base image or runtime. */
+/**
+ * Entity card, shown on components (their base image may come from the
+ * Dockerfile beside catalog-info.yaml) and on anything that records a base
+ * image or runtime.
+ */
 export const baseImageEntityCard = EntityCardBlueprint.make({
   name: 'base-image',
   params: {
     filter: {
       $any: [
+        { kind: 'component' },
         {
           [`metadata.annotations.${ANNOTATION_BASE_IMAGE_REF}`]: {
             $exists: true,

@@ -12,4 +12,4 @@ export {
   isBaseImageAvailable,
 } from './plugin';
 export { baseImagesApiRef, BaseImagesClient } from './api';
-export type { BaseImagesApi } from './api';
+export type { BaseImagesApi, FleetVerdict, OverviewQuery } from './api';

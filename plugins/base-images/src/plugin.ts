@@ -18,7 +18,13 @@ import { BaseImagePreviewField } from './components/BaseImagePreviewField';
 import { rootRouteRef } from './routes';
 
 /** True when the entity records a base image (or at least its runtime). */
+/**
+ * True for components (the backend reads a base image from the Dockerfile
+ * beside catalog-info.yaml when none is annotated) and for any entity that
+ * records a base image or runtime.
+ */
 export const isBaseImageAvailable = (entity: Entity) =>
+  entity.kind.toLowerCase() === 'component' ||
   !!entity.metadata.annotations?.[ANNOTATION_BASE_IMAGE_REF] ||
   !!entity.metadata.annotations?.[ANNOTATION_BASE_IMAGE_RUNTIME];
 

@@ -366,11 +366,11 @@ describe('AttestationService', () => {
       `${registry.host}/pinned/app:other@${digest}`,
       `${registry.host}/pinned/app@${digest}`,
     ].map(ref => parseImageReference(ref));
-    await Promise.all(spellings.map(image => service.status(image)));
+    await Promise.all(spellings.map(spelling => service.status(spelling)));
     expect(checker.checks).toBe(1);
-    for (const image of spellings) {
+    for (const spelling of spellings) {
       expect(
-        (await service.status(image, { force: true })).report.message,
+        (await service.status(spelling, { force: true })).report.message,
       ).toMatch(/at most once a minute/);
     }
     expect(checker.checks).toBe(1);
@@ -400,14 +400,14 @@ describe('AttestationService', () => {
       resolveDigest: async () => `sha256:${'d'.repeat(64)}`,
     };
     const service = await createService('SQLITE_3', { checker });
-    const image = (i: number) =>
+    const flood = (i: number) =>
       parseImageReference(`${registry.host}/flood/image-${i}:1`);
     const waiting = Array.from({ length: MAX_QUEUED_CHECKS + 8 }, (_, i) =>
-      service.status(image(i)),
+      service.status(flood(i)),
     );
     // every load reads the store first, then queues: let them all get there
     await new Promise(resolve => setTimeout(resolve, 1000));
-    const turnedAway = await service.status(image(99_999));
+    const turnedAway = await service.status(flood(99_999));
     expect(turnedAway.report).toMatchObject({
       status: 'unavailable',
       message: expect.stringMatching(

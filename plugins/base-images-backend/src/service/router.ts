@@ -1,11 +1,11 @@
 import {
   BackstageCredentials,
   HttpAuthService,
+  LoggerService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
-import { CatalogService } from '@backstage/plugin-catalog-node';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
   ATTESTATION_STATUSES,
@@ -13,17 +13,18 @@ import {
   baseImagesEntityRefreshPermission,
   OverviewResponse,
   parseImageReference,
+  VARIANTS,
   resolveNewService,
   toBackstageError,
 } from '@internal/backstage-plugin-base-images-common';
 import { z } from 'zod';
 import express from 'express';
 import Router from 'express-promise-router';
-import pLimit from 'p-limit';
+import { FLEET_VERDICTS } from '../fleet/fleetRow';
+import { FleetService } from '../fleet/FleetService';
 import { AttestationService } from './AttestationService';
 import { EntityLoaderFactory } from './EntityLoader';
 import { EntityStatusService } from './EntityStatusService';
-import { componentsWithBaseImage } from './fleet';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/;
 /** Images one digest request may ask about: a new service has three. */
@@ -43,10 +44,47 @@ const digestsRequest = z.object({
   images: z.array(z.string().max(512)).min(1).max(MAX_DIGEST_LOOKUPS),
 });
 
-/** Statuses computed at once for the overview. */
-const OVERVIEW_CONCURRENCY = 8;
+/** Rows one overview page holds by default, and at most. */
+const DEFAULT_PAGE_SIZE = 50;
+const MAX_PAGE_SIZE = 500;
 
-function parseBody<T>(schema: z.ZodType<T>, body: unknown, what: string): T {
+const single = (what: string) =>
+  z
+    .string({ invalid_type_error: `${what} must be given once` })
+    .max(300)
+    .transform(value => value.trim())
+    .optional();
+
+const overviewQuery = z.object({
+  status: single('status').pipe(z.enum(ATTESTATION_STATUSES).optional()),
+  variant: single('variant').pipe(z.enum(VARIANTS).optional()),
+  framework: single('framework')
+    .transform(value => value?.toLowerCase())
+    .pipe(
+      z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9._-]*$/, 'must be a framework id such as hipaa')
+        .optional(),
+    ),
+  compliant: single('compliant').pipe(z.enum(['true', 'false']).optional()),
+  verdict: single('verdict').pipe(
+    z.enum(FLEET_VERDICTS as [string, ...string[]]).optional(),
+  ),
+  owner: single('owner'),
+  q: single('q').pipe(z.string().max(100).optional()),
+  limit: single('limit').pipe(
+    z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).optional(),
+  ),
+  offset: single('offset').pipe(
+    z.coerce.number().int().min(0).max(1_000_000).optional(),
+  ),
+});
+
+function parseBody<S extends z.ZodTypeAny>(
+  schema: S,
+  body: unknown,
+  what: string,
+): z.output<S> {
   const parsed = schema.safeParse(body);
   if (!parsed.success) {
     throw new InputError(
@@ -61,14 +99,23 @@ function parseBody<T>(schema: z.ZodType<T>, body: unknown, what: string): T {
 export function createRouter(options: {
   httpAuth: HttpAuthService;
   permissions: PermissionsService;
-  catalog: CatalogService;
+  loaders: EntityLoaderFactory;
   statuses: EntityStatusService;
   attestations: AttestationService;
+  fleet: FleetService;
   config: BaseImagesConfig;
+  logger: LoggerService;
 }): express.Router {
-  const { httpAuth, permissions, catalog, statuses, attestations, config } =
-    options;
-  const loaders = new EntityLoaderFactory(catalog);
+  const {
+    httpAuth,
+    permissions,
+    loaders,
+    statuses,
+    attestations,
+    fleet,
+    config,
+    logger,
+  } = options;
   const router = Router();
   router.use(express.json());
 
@@ -100,10 +147,21 @@ export function createRouter(options: {
     return statuses.statusOf(entity, load, { force });
   }
 
+  /** Keeps the fleet row of a component in step with its card; never fails the request. */
+  async function updateFleetRow(entityRef: string, always: boolean) {
+    try {
+      await (always ? fleet.updateRow(entityRef) : fleet.ensureRow(entityRef));
+    } catch (error) {
+      logger.warn(`Fleet row of ${entityRef} not written`, error as Error);
+    }
+  }
+
   router.get('/entities/:kind/:namespace/:name', async (req, res) => {
     const entityRef = entityRefOf(req);
     const credentials = await httpAuth.credentials(req);
     res.json(await entityStatus(entityRef, credentials, false));
+    // after the answer: a component new since the last refresh gets its row
+    await updateFleetRow(entityRef, false);
   });
 
   // Forcing a registry check costs registry work: only for those the
@@ -126,6 +184,7 @@ export function createRouter(options: {
       );
     }
     res.json(await entityStatus(entityRef, credentials, true));
+    await updateFleetRow(entityRef, true);
   });
 
   // What base-images:resolve would choose for a new service: the form preview.
@@ -164,46 +223,39 @@ export function createRouter(options: {
     res.json({ items });
   });
 
+  // The fleet page: rows the fleet refresh stored, filtered, sorted (most
+  // severe first) and paged in the database, with counts over every match.
   router.get('/overview', async (req, res) => {
-    const filter = (key: string) => {
-      const value = req.query[key];
-      if (value === undefined) return undefined;
-      if (typeof value !== 'string' || value.length > 64)
-        throw new InputError(`query parameter ${key} must be a single value`);
-      return value.toLowerCase();
-    };
-    const status = filter('status');
-    const variant = filter('variant');
-    const framework = filter('framework');
-    const compliant = filter('compliant');
+    const query = parseBody(overviewQuery, req.query, 'overview query');
+    const credentials = await httpAuth.credentials(req);
+    const verdict =
+      (query.verdict as (typeof FLEET_VERDICTS)[number] | undefined) ??
+      (query.compliant === 'true' ? 'compliant' : undefined);
     if (
-      status &&
-      !(ATTESTATION_STATUSES as readonly string[]).includes(status)
+      (query.compliant === 'false' && verdict === 'compliant') ||
+      (query.compliant === 'true' && verdict !== 'compliant')
     ) {
       throw new InputError(
-        `status must be one of ${ATTESTATION_STATUSES.join(', ')}`,
+        `compliant=${query.compliant} contradicts verdict=${verdict}`,
       );
     }
-    const credentials = await httpAuth.credentials(req);
-    const load = loaders.forCredentials(credentials);
-    const entities = await componentsWithBaseImage(catalog, credentials);
-    const limit = pLimit(OVERVIEW_CONCURRENCY);
-    const rows = await Promise.all(
-      entities.map(entity =>
-        limit(async () => ({
-          ...(await statuses.statusOf(entity, load)),
-          title: entity.metadata.title,
-        })),
-      ),
+    const page = await fleet.overview(
+      credentials,
+      {
+        status: query.status,
+        variant: query.variant,
+        framework: query.framework,
+        verdict,
+        notCompliant: query.compliant === 'false',
+        owner: query.owner,
+        search: query.q,
+      },
+      {
+        limit: query.limit ?? DEFAULT_PAGE_SIZE,
+        offset: query.offset ?? 0,
+      },
     );
-    const items = rows.filter(
-      row =>
-        (!status || row.attestation.status === status) &&
-        (!variant || row.variant === variant) &&
-        (!framework || row.policy.frameworks.some(f => f.id === framework)) &&
-        (!compliant || String(row.policy.compliant) === compliant),
-    );
-    const body: OverviewResponse = { items, totalCount: rows.length };
+    const body: OverviewResponse = page;
     res.json(body);
   });
 

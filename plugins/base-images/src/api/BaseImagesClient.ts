@@ -7,7 +7,7 @@ import {
   NewServiceInput,
   OverviewResponse,
 } from '@internal/backstage-plugin-base-images-common';
-import { BaseImagesApi } from './BaseImagesApi';
+import { BaseImagesApi, OverviewQuery } from './BaseImagesApi';
 
 export class BaseImagesClient implements BaseImagesApi {
   constructor(
@@ -44,8 +44,15 @@ export class BaseImagesClient implements BaseImagesApi {
     );
   }
 
-  getOverview() {
-    return this.call<OverviewResponse>('/overview');
+  getOverview(query: OverviewQuery = {}) {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) {
+      if (value !== undefined && value !== '') params.set(key, String(value));
+    }
+    const search = params.toString();
+    return this.call<OverviewResponse>(
+      `/overview${search ? `?${search}` : ''}`,
+    );
   }
 
   preview(input: NewServiceInput) {

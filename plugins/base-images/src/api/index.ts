@@ -1,3 +1,7 @@
 export { baseImagesApiRef } from './BaseImagesApi';
-export type { BaseImagesApi } from './BaseImagesApi';
+export type {
+  BaseImagesApi,
+  FleetVerdict,
+  OverviewQuery,
+} from './BaseImagesApi';
 export { BaseImagesClient } from './BaseImagesClient';

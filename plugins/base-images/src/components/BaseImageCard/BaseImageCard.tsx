@@ -24,6 +24,7 @@ import RefreshIcon from '@material-ui/icons/Refresh';
 import useAsync from 'react-use/esm/useAsync';
 import { baseImagesApiRef } from '../../api';
 import { AttestationDetails } from './AttestationDetails';
+import { EvidenceDetails } from './EvidenceDetails';
 import { ImageDetails } from './ImageDetails';
 import { PolicyDetails } from './PolicyDetails';
 
@@ -36,6 +37,7 @@ export function BaseImageStatusView({
     <Box>
       <ImageDetails status={status} />
       <PolicyDetails status={status} />
+      <EvidenceDetails status={status} />
       <AttestationDetails status={status} />
     </Box>
   );
@@ -49,14 +51,13 @@ export function BaseImageCard() {
   const [refreshed, setRefreshed] = useState<BaseImageStatusResponse>();
   const [refreshing, setRefreshing] = useState(false);
   const [refreshError, setRefreshError] = useState<Error>();
-  const annotated = !!entity.metadata.annotations?.[ANNOTATION_BASE_IMAGE_REF];
   const refreshPermission = usePermission({
     permission: baseImagesEntityRefreshPermission,
     resourceRef: stringifyEntityRef(entity),
   });
   const { value, loading, error } = useAsync(
-    async () => (annotated ? api.getEntityStatus(entityRef) : undefined),
-    [api, annotated, entityRef.kind, entityRef.namespace, entityRef.name],
+    () => api.getEntityStatus(entityRef),
+    [api, entityRef.kind, entityRef.namespace, entityRef.name],
   );
   const refresh = useCallback(async () => {
     setRefreshing(true);
@@ -71,9 +72,11 @@ export function BaseImageCard() {
   }, [api, entityRef]);
 
   const status = refreshed ?? value;
+  // nothing to show: no base-image/ref, no Dockerfile base image, no finding
+  const unknown = !!status && !status.image && !status.findings?.length;
   const refreshDenied =
     !refreshPermission.loading && !refreshPermission.allowed;
-  const action = annotated ? (
+  const action = status?.image ? (
     <Tooltip
       title={
         refreshDenied
@@ -95,18 +98,19 @@ export function BaseImageCard() {
   ) : undefined;
 
   let content: React.ReactNode;
-  if (!annotated) {
-    content = (
-      <Typography variant="body2">
-        No base image recorded. Add the <code>{ANNOTATION_BASE_IMAGE_REF}</code>{' '}
-        annotation (for example <code>dhi.io/python:3.13</code>) to this
-        entity's catalog-info.yaml.
-      </Typography>
-    );
-  } else if (loading || refreshing) {
+  if (loading || refreshing) {
     content = <Progress />;
   } else if (error || refreshError) {
     content = <ResponseErrorPanel error={(refreshError ?? error)!} />;
+  } else if (unknown) {
+    content = (
+      <Typography variant="body2">
+        No base image recorded: no <code>{ANNOTATION_BASE_IMAGE_REF}</code>{' '}
+        annotation, and no Dockerfile beside this entity's catalog-info.yaml.
+        Add the annotation (for example <code>dhi.io/python:3.13</code>) or a
+        Dockerfile.
+      </Typography>
+    );
   } else if (status) {
     content = <BaseImageStatusView status={status} />;
   }

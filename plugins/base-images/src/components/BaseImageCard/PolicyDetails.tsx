@@ -1,9 +1,57 @@
-import { StatusError, StatusOK } from '@backstage/core-components';
+import { LinkButton, StatusError, StatusOK } from '@backstage/core-components';
+import { useRouteRef } from '@backstage/core-plugin-api';
+import { scaffolderPlugin } from '@backstage/plugin-scaffolder';
 import { BaseImageStatusResponse } from '@internal/backstage-plugin-base-images-common';
 import Box from '@material-ui/core/Box';
 import Chip from '@material-ui/core/Chip';
 import Typography from '@material-ui/core/Typography';
 import { Field } from './Field';
+
+/** The template that moves an existing service to its required base image. */
+const UPDATE_TEMPLATE = {
+  namespace: 'default',
+  templateName: 'update-base-image',
+};
+/** Where the scaffolder is in this portal when its route cannot be resolved. */
+const SCAFFOLDER_FALLBACK = '/create';
+
+/**
+ * The page of a scaffolder template, through the scaffolder's own route
+ * (wherever the app mounts it); a plain /create link when the scaffolder's
+ * route is not mounted, since useRouteRef throws for a missing route.
+ */
+function useTemplatePath(): string {
+  let selectedTemplate:
+    | ((params: typeof UPDATE_TEMPLATE) => string)
+    | undefined;
+  try {
+    // called on every render, before anything can throw: the hook order holds
+    // eslint-disable-next-line react-hooks/rules-of-hooks
+    selectedTemplate = useRouteRef(scaffolderPlugin.routes.selectedTemplate);
+  } catch {
+    selectedTemplate = undefined;
+  }
+  return selectedTemplate
+    ? selectedTemplate(UPDATE_TEMPLATE)
+    : `${SCAFFOLDER_FALLBACK}/templates/${UPDATE_TEMPLATE.namespace}/${UPDATE_TEMPLATE.templateName}`;
+}
+
+/** Opens update-base-image prefilled for this entity (the scaffolder reads `formData` from the query). */
+function MoveButton({ status }: { status: BaseImageStatusResponse }) {
+  const templatePath = useTemplatePath();
+  const formData = JSON.stringify({ entity: status.entityRef });
+  return (
+    <LinkButton
+      to={`${templatePath}?${new URLSearchParams({ formData })}`}
+      variant="outlined"
+      color="primary"
+      size="small"
+      style={{ marginTop: 8, textTransform: 'none' }}
+    >
+      Move to {status.policy.required}
+    </LinkButton>
+  );
+}
 
 /** The compliance that applies and whether the image meets it (drift). */
 export function PolicyDetails({ status }: { status: BaseImageStatusResponse }) {
@@ -45,6 +93,9 @@ export function PolicyDetails({ status }: { status: BaseImageStatusResponse }) {
               <Typography variant="body2">
                 Required image: <code>{policy.required}</code>
               </Typography>
+            ) : null}
+            {policy.required && status.image ? (
+              <MoveButton status={status} />
             ) : null}
           </Box>
         ) : null}
