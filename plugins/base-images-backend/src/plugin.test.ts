@@ -425,6 +425,25 @@ describe('base-images backend plugin', () => {
     expect(
       (await request(server).post('/api/base-images/digests').send({})).status,
     ).toBe(401);
+    // a user's own token may not spend registry requests here; the scaffolder
+    // acting for the user may
+    const asUser = await request(server)
+      .post('/api/base-images/digests')
+      .set('Authorization', mockCredentials.user.header())
+      .send({ images: [slim] });
+    expect(asUser.status).toBe(403);
+    expect(asUser.body.error.message).toMatch(/for plugins acting for a user/);
+    const forUser = await request(server)
+      .post('/api/base-images/digests')
+      .set(
+        'Authorization',
+        `Bearer ${mockCredentials.user.token('user:default/someone', {
+          actor: { subject: 'plugin:scaffolder' },
+        })}`,
+      )
+      .send({ images: [slim] });
+    expect(forUser.status).toBe(200);
+    expect(forUser.body.items[0]).toEqual(pinned);
   });
 
   it('takes its attestation service from attestationServiceRef, so it can be swapped', async () => {

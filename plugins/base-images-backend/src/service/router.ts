@@ -204,10 +204,21 @@ export function createRouter(options: {
     }
   });
 
-  // The digests tags point at now: what base-images:resolve pins a new service to.
+  // The digests tags point at now: what base-images:resolve pins a new
+  // service to. Each answer can cost a registry request, so it is for
+  // plugins (the scaffolder, acting for a user), not for users directly.
   router.post('/digests', async (req, res) => {
     const { images } = parseBody(digestsRequest, req.body, 'digest request');
-    await httpAuth.credentials(req);
+    const credentials = await httpAuth.credentials(req);
+    const principal = credentials.principal as {
+      type: string;
+      actor?: unknown;
+    };
+    if (principal.type === 'user' && !principal.actor) {
+      throw new NotAllowedError(
+        'POST /digests is for plugins acting for a user (the scaffolder pins new services through it); a card or script reads an image through GET /entities/...',
+      );
+    }
     const items = await Promise.all(
       images.map(async image => {
         try {
