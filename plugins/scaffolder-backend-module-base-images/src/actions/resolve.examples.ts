@@ -22,7 +22,7 @@ export const examples: TemplateExample[] = [
   },
   {
     description:
-      'Node 20 on Alpine with an extra framework on top of what the catalog says',
+      'Node 22 on Alpine with an extra framework on top of what the catalog says',
     example: yaml.stringify({
       steps: [
         {
@@ -31,7 +31,7 @@ export const examples: TemplateExample[] = [
           name: 'Choose base image',
           input: {
             runtime: 'node',
-            version: '20',
+            version: '22',
             flavor: 'alpine',
             system: 'system:default/billing',
             frameworks: ['soc2'],
