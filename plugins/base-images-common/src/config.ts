@@ -34,7 +34,10 @@ import {
   SITUATIONS,
 } from './policy/types';
 
-/** A `baseImages` config value that is missing, misspelled or malformed. */
+/**
+ * A `baseImages` config value that is missing, misspelled or malformed.
+ * @public
+ */
 export class BaseImagesConfigError extends Error {
   readonly name = 'BaseImagesConfigError';
   constructor(readonly key: string, problem: string) {
@@ -49,6 +52,7 @@ const ROOT = 'baseImages';
  * `baseImages.status` and `baseImages.publish` belong to the status backend
  * and the scaffolder module, which check their own keys. Tests compare this
  * with the config.d.ts schemas.
+ * @public
  */
 export const BASE_IMAGES_CONFIG_KEYS: Record<string, string[]> = {
   [ROOT]: [
@@ -135,6 +139,7 @@ function closest(word: string, candidates: string[]): string | undefined {
 /**
  * Fails with a {@link BaseImagesConfigError} naming the first key of `config`
  * (found at `path`) that is not in `known`, with the closest known key as a hint.
+ * @public
  */
 export function assertKnownConfigKeys(
   config: Config,
@@ -589,6 +594,7 @@ function readAdmins(config: Config | undefined): string[] {
  * Reads and validates everything under `baseImages`, filling in the seed's
  * defaults. Throws {@link BaseImagesConfigError} naming the offending key, so a
  * typo fails start-up instead of silently falling back to a default.
+ * @public
  */
 export function readBaseImagesConfig(root: Config): BaseImagesConfig {
   const config = root.getOptionalConfig(ROOT);

@@ -7,6 +7,7 @@ import { createPermission } from '@backstage/plugin-permission-common';
  * A resource permission on the catalog entity, like `catalog.entity.refresh`,
  * so a policy can grant it with the catalog's conditions (for example, owners
  * may re-check their own services).
+ * @public
  */
 export const baseImagesEntityRefreshPermission = createPermission({
   name: 'base-images.entity.refresh',
@@ -14,5 +15,8 @@ export const baseImagesEntityRefreshPermission = createPermission({
   resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
 });
 
-/** Every permission the base-images plugins define. */
+/**
+ * Every permission the base-images plugins define.
+ * @public
+ */
 export const baseImagesPermissions = [baseImagesEntityRefreshPermission];

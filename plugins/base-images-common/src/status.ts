@@ -1,6 +1,9 @@
 import type { EffectiveFramework, Variant } from './policy/types';
 
-/** Attestation statuses, as the status API reports them. */
+/**
+ * Attestation statuses, as the status API reports them.
+ * @public
+ */
 export const ATTESTATION_STATUSES = [
   'verified',
   'incomplete',
@@ -9,8 +12,10 @@ export const ATTESTATION_STATUSES = [
   'unavailable',
   'not-checked',
 ] as const;
+/** @public */
 export type AttestationStatus = (typeof ATTESTATION_STATUSES)[number];
 
+/** @public */
 export interface SignatureResult {
   /** How it was found: `referrers`, `referrers-tag`, `cosign-tag`, `buildkit`. */
   source: string;
@@ -23,6 +28,7 @@ export interface SignatureResult {
   message?: string;
 }
 
+/** @public */
 export interface AttestationResult {
   predicateType: string;
   verified: boolean;
@@ -36,6 +42,7 @@ export interface AttestationResult {
  * What the verified attestations say about the image, the figures of the
  * seed's "Security Benefits" table (issue 10). Absent when no verified
  * attestation (or manifest) carries them.
+ * @public
  */
 export interface ImageFigures {
   /** Packages in the verified SBOM (CycloneDX or SPDX), the image itself not counted. */
@@ -62,6 +69,7 @@ export interface ImageFigures {
   createdAt?: string;
 }
 
+/** @public */
 export interface AttestationReport {
   status: AttestationStatus;
   /** ISO time of the check that produced this report. */
@@ -81,12 +89,16 @@ export interface AttestationReport {
 /**
  * The report for an image that is never checked: no usable reference, or a
  * registry outside `baseImages.registries`. `message` says which.
+ * @public
  */
 export function notCheckedReport(message: string): AttestationReport {
   return { status: 'not-checked', message, signatures: [], attestations: [] };
 }
 
-/** Whether one attestation a framework requires is there: `policy.evidence` (DESIGN.md). */
+/**
+ * Whether one attestation a framework requires is there: `policy.evidence` (DESIGN.md).
+ * @public
+ */
 export interface FrameworkEvidence {
   framework: string;
   /** The predicate type (prefix) the framework requires. */
@@ -96,7 +108,10 @@ export interface FrameworkEvidence {
   provenBy?: string;
 }
 
-/** Something about a service's base image that its owners should look at. */
+/**
+ * Something about a service's base image that its owners should look at.
+ * @public
+ */
 export interface BaseImageFinding {
   /**
    * `declared-differs`: `base-image/ref` and the Dockerfile disagree;
@@ -107,6 +122,7 @@ export interface BaseImageFinding {
   message: string;
 }
 
+/** @public */
 export interface BaseImageStatusResponse {
   entityRef: string;
   image?: {
@@ -142,13 +158,17 @@ export interface BaseImageStatusResponse {
   findings?: BaseImageFinding[];
 }
 
+/** @public */
 export interface OverviewRow extends BaseImageStatusResponse {
   title?: string;
   /** The owner entity ref of the component. */
   owner?: string;
 }
 
-/** Counts over the whole filtered fleet, not only the page. */
+/**
+ * Counts over the whole filtered fleet, not only the page.
+ * @public
+ */
 export interface OverviewSummary {
   total: number;
   byStatus: Record<AttestationStatus, number>;
@@ -161,6 +181,7 @@ export interface OverviewSummary {
   }>;
 }
 
+/** @public */
 export interface OverviewResponse {
   items: OverviewRow[];
   /** Rows matching the filters (all pages). */

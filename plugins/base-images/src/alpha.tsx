@@ -34,6 +34,7 @@ const baseImagesApi = ApiBlueprint.make({
  * Entity card, shown on components (their base image may come from the
  * Dockerfile beside catalog-info.yaml) and on anything that records a base
  * image or runtime.
+ * @public
  */
 export const baseImageEntityCard = EntityCardBlueprint.make({
   name: 'base-image',

@@ -22,12 +22,14 @@ import { rootRouteRef } from './routes';
  * True for components (the backend reads a base image from the Dockerfile
  * beside catalog-info.yaml when none is annotated) and for any entity that
  * records a base image or runtime.
+ * @public
  */
 export const isBaseImageAvailable = (entity: Entity) =>
   entity.kind.toLowerCase() === 'component' ||
   !!entity.metadata.annotations?.[ANNOTATION_BASE_IMAGE_REF] ||
   !!entity.metadata.annotations?.[ANNOTATION_BASE_IMAGE_RUNTIME];
 
+/** @public */
 export const baseImagesPlugin = createPlugin({
   id: 'base-images',
   apis: [
@@ -41,8 +43,11 @@ export const baseImagesPlugin = createPlugin({
   routes: { root: rootRouteRef },
 });
 
-/** Entity card for the legacy frontend system: `<EntitySwitch.Case if={isBaseImageAvailable}>`. */
-export const EntityBaseImageCard = baseImagesPlugin.provide(
+/**
+ * Entity card for the legacy frontend system: `<EntitySwitch.Case if={isBaseImageAvailable}>`.
+ * @public
+ */
+export const EntityBaseImageCard: () => JSX.Element = baseImagesPlugin.provide(
   createComponentExtension({
     name: 'EntityBaseImageCard',
     component: {
@@ -52,8 +57,11 @@ export const EntityBaseImageCard = baseImagesPlugin.provide(
   }),
 );
 
-/** Fleet page: every component's base image, policy verdict and status. */
-export const BaseImagesPage = baseImagesPlugin.provide(
+/**
+ * Fleet page: every component's base image, policy verdict and status.
+ * @public
+ */
+export const BaseImagesPage: () => JSX.Element = baseImagesPlugin.provide(
   createRoutableExtension({
     name: 'BaseImagesPage',
     component: () => import('./components/FleetPage').then(m => m.FleetPage),
@@ -61,7 +69,10 @@ export const BaseImagesPage = baseImagesPlugin.provide(
   }),
 );
 
-/** Scaffolder field `BaseImagePreview` for the legacy frontend system. */
+/**
+ * Scaffolder field `BaseImagePreview` for the legacy frontend system.
+ * @public
+ */
 export const BaseImagePreviewFieldExtension = scaffolderPlugin.provide(
   createScaffolderFieldExtension({
     name: 'BaseImagePreview',

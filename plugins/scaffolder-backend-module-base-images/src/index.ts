@@ -16,3 +16,4 @@ export type {
   DockerfilePolicy,
   DockerfileViolation,
 } from './render/checkDockerfile';
+export type { PublishSettings } from './settings';

@@ -15,7 +15,10 @@ import { createUpdateDockerfileAction } from './actions/updateDockerfile';
 import { createDigestLookup } from './digests/digestLookup';
 import { readPublishSettings } from './settings';
 
-/** Registers the base-image scaffolder actions. Reads and validates `baseImages` once, at start-up. */
+/**
+ * Registers the base-image scaffolder actions. Reads and validates `baseImages` once, at start-up.
+ * @public
+ */
 export const scaffolderModuleBaseImages = createBackendModule({
   pluginId: 'scaffolder',
   moduleId: 'base-images',

@@ -5,6 +5,10 @@ import {
   BaseImagesConfigError,
 } from '@internal/backstage-plugin-base-images-common';
 
+/**
+ * Where the templates publish: `baseImages.publish`, validated.
+ * @public
+ */
 export interface PublishSettings {
   target: 'local' | 'github';
   /** Absolute directory that local repositories are created in. */

@@ -4,8 +4,12 @@ import {
 } from '@backstage-community/plugin-tech-insights-backend-module-jsonfc';
 import { BASE_IMAGES_FACT_RETRIEVER_ID } from './factRetriever';
 
-/** Check ids, as `POST /api/tech-insights/checks/run/...` names them. */
+/**
+ * Check ids, as `POST /api/tech-insights/checks/run/...` names them.
+ * @public
+ */
 export const BASE_IMAGES_COMPLIANT_CHECK_ID = 'base-images-compliant';
+/** @public */
 export const BASE_IMAGES_VERIFIED_CHECK_ID = 'base-images-verified';
 
 const isTrue = (fact: string) => ({
@@ -18,6 +22,7 @@ const isTrue = (fact: string) => ({
  * The base-image scorecard: JSON-rules checks over the facts of
  * {@link baseImagesFactRetriever}. Defined here rather than in config so the
  * check ids the app shows cannot drift from the facts they read.
+ * @public
  */
 export const baseImagesChecks: TechInsightJsonRuleCheck[] = [
   {

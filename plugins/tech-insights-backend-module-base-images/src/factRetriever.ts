@@ -14,13 +14,17 @@ import { DateTime } from 'luxon';
 /**
  * The retriever's id: the key under `techInsights.factRetrievers` that
  * schedules it, the id checks name in `factIds` and the scheduler task id.
+ * @public
  */
 export const BASE_IMAGES_FACT_RETRIEVER_ID = 'baseImagesFactRetriever';
 
 /** Rows asked for per overview request; the status backend may return fewer. */
 const PAGE_SIZE = 100;
 
-/** The facts of one component, as the status API reports its base image. */
+/**
+ * The facts of one component, as the status API reports its base image.
+ * @public
+ */
 export interface BaseImageFacts {
   [name: string]: string | boolean;
   variant: string;
@@ -34,6 +38,7 @@ export interface BaseImageFacts {
 /**
  * Reads the facts off one overview row. Nothing is re-judged here: every fact
  * is what the status service (the same one the entity card shows) decided.
+ * @public
  */
 export function factsOf(row: OverviewRow): BaseImageFacts {
   return {
@@ -81,6 +86,7 @@ export async function fetchFleet(
 /**
  * Base-image facts of every component that has a base image: its variant,
  * policy verdict and attestation status, from the base-images status backend.
+ * @public
  */
 export const baseImagesFactRetriever: FactRetriever = {
   id: BASE_IMAGES_FACT_RETRIEVER_ID,

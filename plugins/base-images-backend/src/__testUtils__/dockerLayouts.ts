@@ -38,7 +38,10 @@ import { PushedDescriptor, Pusher } from './pusher';
  *   predicate https://sigstore.dev/cosign/sign/v1 about the signed digest.
  */
 
-/** The predicate types Docker lists for DHI (dhi/core-concepts/attestations; provenance v1 as observed on dhi.io in 2026). */
+/**
+ * The predicate types Docker lists for DHI (dhi/core-concepts/attestations; provenance v1 as observed on dhi.io in 2026).
+ * @public
+ */
 export const DHI_PREDICATE_TYPES = {
   provenance: 'https://slsa.dev/provenance/v1',
   cyclonedx: 'https://cyclonedx.org/bom/v1.6',
@@ -56,7 +59,10 @@ const SIMPLE_SIGNING = 'application/vnd.dev.cosign.simplesigning.v1+json';
 const IN_TOTO = 'application/vnd.in-toto+json';
 const BUNDLE_V03 = 'application/vnd.dev.sigstore.bundle.v0.3+json';
 const COSIGN_SIGN = 'https://sigstore.dev/cosign/sign/v1';
-/** The OCI empty descriptor (image-spec manifest.md "Guidance for an Empty Descriptor"), as DHI attestation manifests carry it. */
+/**
+ * The OCI empty descriptor (image-spec manifest.md "Guidance for an Empty Descriptor"), as DHI attestation manifests carry it.
+ * @public
+ */
 export const OCI_EMPTY_DESCRIPTOR = {
   mediaType: 'application/vnd.oci.empty.v1+json',
   digest:
@@ -71,10 +77,16 @@ async function emptyConfig(pusher: Pusher, repository: string) {
   return OCI_EMPTY_DESCRIPTOR;
 }
 
-/** The packages of the fixture SBOM: three, one nested, besides the image itself and a file. */
+/**
+ * The packages of the fixture SBOM: three, one nested, besides the image itself and a file.
+ * @public
+ */
 export const FIXTURE_PACKAGES = 3;
 
-/** Predicates shaped as Docker's documentation shows them. */
+/**
+ * Predicates shaped as Docker's documentation shows them.
+ * @public
+ */
 export function dhiPredicates(image: string): Record<string, unknown> {
   return {
     [DHI_PREDICATE_TYPES.provenance]: {
@@ -195,7 +207,10 @@ export function dhiPredicates(image: string): Record<string, unknown> {
   };
 }
 
-/** An in-toto Statement v0.1, as DHI's attestation layers hold them (raw, not DSSE). */
+/**
+ * An in-toto Statement v0.1, as DHI's attestation layers hold them (raw, not DSSE).
+ * @public
+ */
 export function dhiStatement(
   scoutName: string,
   platformDigest: string,
@@ -215,7 +230,10 @@ export function dhiStatement(
   });
 }
 
-/** Where and how a fixture's signatures and attestations are stored. */
+/**
+ * Where and how a fixture's signatures and attestations are stored.
+ * @public
+ */
 export interface Referrers {
   pusher: Pusher;
   repository: string;
@@ -245,6 +263,7 @@ async function attach(
   );
 }
 
+/** @public */
 export type Signing =
   | 'cosign-referrer'
   | 'cosign-tag'
@@ -274,7 +293,8 @@ function simpleSigning(
 /**
  * Signs `subject` as Docker does: cosign 2 simple signing (as a referrer with
  * `--experimental-oci11`, as a `.sig` tag, or both), or a cosign 3 bundle.
- * `key` signs through openssl or @sigstore/sign.
+ * `key` signs through openssl or `@sigstore/sign`.
+ * @public
  */
 export async function signDigest(
   at: Referrers,
@@ -403,6 +423,7 @@ async function pushSigningBundle(
   await attach(at, subject.digest, { ...manifest, artifactType: BUNDLE_V03 });
 }
 
+/** @public */
 export interface PlatformImage {
   index: PushedDescriptor;
   /** linux/amd64, the platform the checks select. */
@@ -451,7 +472,10 @@ async function pushPlatform(
   });
 }
 
-/** A multi-platform image as DHI ships it: an index of linux/amd64 and linux/arm64. */
+/**
+ * A multi-platform image as DHI ships it: an index of linux/amd64 and linux/arm64.
+ * @public
+ */
 export async function pushPlatformImage(
   pusher: Pusher,
   repository: string,
@@ -506,6 +530,7 @@ export async function pushPlatformImage(
  * One DHI attestation: an OCI manifest of artifactType in-toto, the OCI empty
  * config, the predicate type as manifest and layer annotation, one raw
  * in-toto v0.1 layer, subject = the platform manifest; then its signature.
+ * @public
  */
 export async function pushDhiAttestation(
   at: Referrers,
@@ -565,6 +590,7 @@ export async function pushDhiAttestation(
   return attestation;
 }
 
+/** @public */
 export interface DhiImage extends PlatformImage {
   attestations: PushedDescriptor[];
 }
@@ -573,6 +599,7 @@ export interface DhiImage extends PlatformImage {
  * A whole DHI: the platform image on `images`, its index signed and every
  * attestation of the amd64 manifest pushed (signed) to `referrers`, which is
  * the same registry for dhi.io and Docker Scout's stand-in for a mirror.
+ * @public
  */
 export async function pushDhiImage(
   images: { pusher: Pusher; repository: string },

@@ -3,7 +3,11 @@ import http from 'node:http';
 import net from 'node:net';
 import { LocalRegistry } from './localRegistry';
 
-type Fault =
+/**
+ * What the fake registry does instead of answering normally.
+ * @public
+ */
+export type Fault =
   | 'hang'
   | 'malformed'
   | number
@@ -20,6 +24,7 @@ type Fault =
  * An in-memory OCI registry for the paths distribution 2.8 cannot exercise:
  * the native referrers API and injected faults. Same push API as the real one,
  * so the image fixtures work against both.
+ * @public
  */
 export interface FakeRegistry extends LocalRegistry {
   /** Decides a fault per request (path like /v2/repo/manifests/tag), or undefined to answer normally. */
@@ -32,7 +37,10 @@ export interface FakeRegistry extends LocalRegistry {
   blob(digest: string): Buffer | undefined;
 }
 
-/** How a fake registry asks for tokens, as Docker's registries do. */
+/**
+ * How a fake registry asks for tokens, as Docker's registries do.
+ * @public
+ */
 export interface BearerAuth {
   /** The challenge's service: dhi.io and Docker Hub name `registry.docker.io`. */
   service?: string;
@@ -48,6 +56,7 @@ export interface BearerAuth {
   refuse?: (repository: string) => boolean;
 }
 
+/** @public */
 export async function startFakeRegistry(
   options: {
     referrersApi?: boolean;

@@ -7,24 +7,34 @@ import { DSSEBundleBuilder } from '@sigstore/sign';
 import { envelopeToJSON, bundleToJSON } from '@sigstore/bundle';
 import { Pusher, PushedDescriptor, sha256 } from './pusher';
 
+/** @public */
 export const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+/** @public */
 export const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
 const EMPTY_CONFIG = 'application/vnd.oci.empty.v1+json';
 const SIMPLE_SIGNING = 'application/vnd.dev.cosign.simplesigning.v1+json';
 const BUNDLE_V03 = 'application/vnd.dev.sigstore.bundle.v0.3+json';
+/** @public */
 export const DSSE_ENVELOPE = 'application/vnd.dsse.envelope.v1+json';
 
+/** @public */
 export const PROVENANCE = 'https://slsa.dev/provenance/v1';
+/** @public */
 export const SBOM = 'https://cyclonedx.org/bom/v1.6';
+/** @public */
 export const VEX = 'https://openvex.dev/ns/v0.2.0';
 
-/** An ECDSA P-256 key pair on disk, for openssl, and as KeyObjects. */
+/**
+ * An ECDSA P-256 key pair on disk, for openssl, and as KeyObjects.
+ * @public
+ */
 export interface TestKey {
   pem: string;
   privatePath: string;
   privateKey: crypto.KeyObject;
 }
 
+/** @public */
 export function createTestKey(): TestKey {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'base-images-key-'));
   const privatePath = path.join(dir, 'cosign.key');
@@ -51,7 +61,10 @@ export function createTestKey(): TestKey {
   };
 }
 
-/** ECDSA P-256 DER signature over `data`, made by the openssl command line. */
+/**
+ * ECDSA P-256 DER signature over `data`, made by the openssl command line.
+ * @public
+ */
 export function opensslSign(key: TestKey, data: Buffer): Buffer {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'base-images-sign-'));
   const file = path.join(dir, 'payload');
@@ -70,6 +83,7 @@ export function opensslSign(key: TestKey, data: Buffer): Buffer {
 const emptyConfig = async (pusher: Pusher, repository: string) =>
   pusher.blob(repository, '{}', EMPTY_CONFIG);
 
+/** @public */
 export interface PushedImage {
   repository: string;
   tag: string;
@@ -82,6 +96,7 @@ export interface PushedImage {
 /**
  * A multi-platform image: an index with a linux/amd64 manifest and,
  * optionally, BuildKit in-index attestation manifests (unsigned statements).
+ * @public
  */
 export async function pushImage(
   pusher: Pusher,
@@ -165,6 +180,7 @@ export async function pushImage(
   };
 }
 
+/** @public */
 export function statementFor(
   subjectDigest: string,
   predicateType: string,
@@ -183,6 +199,7 @@ export function statementFor(
   });
 }
 
+/** @public */
 export function simpleSigningPayload(
   digest: string,
   reference = 'registry.scout.docker.com/dhi/python',
@@ -197,7 +214,10 @@ export function simpleSigningPayload(
   });
 }
 
-/** A cosign signature manifest (simple signing layer + signature annotation). */
+/**
+ * A cosign signature manifest (simple signing layer + signature annotation).
+ * @public
+ */
 export async function pushSignatureManifest(
   pusher: Pusher,
   repository: string,
@@ -226,7 +246,10 @@ export async function pushSignatureManifest(
   });
 }
 
-/** cosign sign: signs the simple-signing payload of `digest` with openssl and pushes `sha256-<hex>.sig`. */
+/**
+ * cosign sign: signs the simple-signing payload of `digest` with openssl and pushes `sha256-<hex>.sig`.
+ * @public
+ */
 export async function cosignSign(
   pusher: Pusher,
   repository: string,
@@ -256,7 +279,9 @@ export async function cosignSign(
   );
 }
 
-/** A DSSE in-toto bundle made by @sigstore/sign with a key-based signer. */
+/** A DSSE in-toto bundle made by `@sigstore/sign` with a key-based signer.
+ * @public
+ */
 export async function dsseBundle(key: TestKey, statement: string) {
   const builder = new DSSEBundleBuilder({
     witnesses: [],
@@ -273,7 +298,10 @@ export async function dsseBundle(key: TestKey, statement: string) {
   });
 }
 
-/** cosign attest: DSSE envelopes in the `sha256-<hex>.att` tag. */
+/**
+ * cosign attest: DSSE envelopes in the `sha256-<hex>.att` tag.
+ * @public
+ */
 export async function cosignAttest(
   pusher: Pusher,
   repository: string,
@@ -289,7 +317,10 @@ export async function cosignAttest(
   return pushAttestationTag(pusher, repository, digest, layers);
 }
 
-/** The `sha256-<hex>.att` manifest over layers already pushed, listed as given (repeats too). */
+/**
+ * The `sha256-<hex>.att` manifest over layers already pushed, listed as given (repeats too).
+ * @public
+ */
 export async function pushAttestationTag(
   pusher: Pusher,
   repository: string,
@@ -304,6 +335,7 @@ export async function pushAttestationTag(
   });
 }
 
+/** @public */
 export async function envelopeFor(key: TestKey, statement: string) {
   const bundle = await dsseBundle(key, statement);
   return envelopeToJSON(bundle.content.dsseEnvelope);
@@ -312,6 +344,7 @@ export async function envelopeFor(key: TestKey, statement: string) {
 /**
  * Referrers through the `sha256-<hex>` tag schema (what registries without the
  * referrers API hold): an index of referrer descriptors, rewritten on each add.
+ * @public
  */
 export async function addReferrer(
   pusher: Pusher,
@@ -329,7 +362,10 @@ export async function addReferrer(
   return manifests;
 }
 
-/** A Sigstore bundle stored as an OCI 1.1 referrer artifact. */
+/**
+ * A Sigstore bundle stored as an OCI 1.1 referrer artifact.
+ * @public
+ */
 export async function pushBundleReferrer(
   pusher: Pusher,
   repository: string,

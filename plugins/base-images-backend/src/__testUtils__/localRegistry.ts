@@ -11,6 +11,7 @@ import { execFileSync, spawn, ChildProcess } from 'node:child_process';
  * token auth, and the small token server it trusts. Anonymous callers may
  * pull `public/*` (unless `anonymousTokens` is false, as on dhi.io);
  * `tester:secret` may push and pull everything.
+ * @public
  */
 export interface LocalRegistry {
   host: string;
@@ -32,6 +33,7 @@ export interface LocalRegistry {
 
 const REGISTRY_BIN = '/usr/bin/docker-registry';
 
+/** @public */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
@@ -73,6 +75,7 @@ async function waitFor(url: string, timeoutMs: number): Promise<void> {
   throw new Error(`${url} did not answer within ${timeoutMs} ms`);
 }
 
+/** @public */
 export async function startLocalRegistry(
   options: {
     /** The token service the registry names: dhi.io and Docker Hub name `registry.docker.io`. */

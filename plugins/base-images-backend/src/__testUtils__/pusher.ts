@@ -1,9 +1,11 @@
 import crypto from 'node:crypto';
 import { LocalRegistry } from './localRegistry';
 
+/** @public */
 export const sha256 = (bytes: Buffer | string) =>
   `sha256:${crypto.createHash('sha256').update(bytes).digest('hex')}`;
 
+/** @public */
 export interface PushedDescriptor {
   mediaType: string;
   digest: string;
@@ -16,6 +18,7 @@ export interface PushedDescriptor {
 /**
  * Pushes blobs and manifests to the local registry over plain HTTP with a
  * push token, as a CI job would. Independent of the plugin's RegistryClient.
+ * @public
  */
 export class Pusher {
   private tokens = new Map<string, string>();

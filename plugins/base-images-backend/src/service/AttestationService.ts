@@ -12,7 +12,10 @@ import { notInAllowListMessage, RegistryError } from '../registry/errors';
 import { RegistryClient } from '../registry/RegistryClient';
 import { ImageChecker } from './ImageChecker';
 
-/** An image's attestation report, and the digest it is about. */
+/**
+ * An image's attestation report, and the digest it is about.
+ * @public
+ */
 export interface ImageStatus {
   report: AttestationReport;
   digest?: string;

@@ -4,7 +4,10 @@ import {
   parseLocationRef,
 } from '@backstage/catalog-model';
 
-/** Where the Dockerfile beside an entity's catalog-info.yaml is. */
+/**
+ * Where the Dockerfile beside an entity's catalog-info.yaml is.
+ * @public
+ */
 export type DockerfileLocation =
   | {
       type: 'file';
@@ -28,7 +31,10 @@ export type DockerfileLocation =
       relativePath: string;
     };
 
-/** A `dockerfilePath` that could leave the directory of catalog-info.yaml. */
+/**
+ * A `dockerfilePath` that could leave the directory of catalog-info.yaml.
+ * @public
+ */
 export class InvalidDockerfilePathError extends Error {
   readonly name = 'InvalidDockerfilePathError';
   constructor(readonly dockerfilePath: string, problem: string) {
@@ -78,6 +84,7 @@ function checkDockerfilePath(dockerfilePath: string): string {
  * has no such location, or one that is neither an absolute `file:` path nor
  * a `url:`. Throws {@link InvalidDockerfilePathError} for a path that could
  * leave that directory. Pure: reads nothing.
+ * @public
  */
 export function dockerfileLocation(
   entity: Entity,

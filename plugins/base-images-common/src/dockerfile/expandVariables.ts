@@ -6,7 +6,10 @@
  * them (its getExpandedArguments ignores the modifiers).
  */
 
-/** Values of the build arguments in scope; `undefined` for an ARG without a default. */
+/**
+ * Values of the build arguments in scope; `undefined` for an ARG without a default.
+ * @public
+ */
 export type ArgValues = ReadonlyMap<string, string | undefined>;
 
 /** Arguments BuildKit defines from the build platform, which no Dockerfile text can fix. */
@@ -27,7 +30,10 @@ const MAX_NESTING = 16;
 const NAME_START = /[A-Za-z_]/;
 const NAME_PART = /[A-Za-z0-9_]/;
 
-/** Why a word has no single value. */
+/**
+ * Why a word has no single value.
+ * @public
+ */
 export class UnresolvedVariableError extends Error {
   readonly name = 'UnresolvedVariableError';
   constructor(readonly variable: string | undefined, problem: string) {

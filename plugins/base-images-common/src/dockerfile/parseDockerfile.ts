@@ -9,10 +9,16 @@ import {
   UnresolvedVariableError,
 } from './expandVariables';
 
-/** Longer Dockerfiles are refused unread (a service's Dockerfile is a few kB). */
+/**
+ * Longer Dockerfiles are refused unread (a service's Dockerfile is a few kB).
+ * @public
+ */
 export const MAX_DOCKERFILE_LENGTH = 512 * 1024;
 
-/** What can keep a Dockerfile from naming a base image. */
+/**
+ * What can keep a Dockerfile from naming a base image.
+ * @public
+ */
 export type DockerfileProblem =
   | 'unparseable'
   | 'no-from'
@@ -20,14 +26,20 @@ export type DockerfileProblem =
   | 'invalid-image'
   | 'scratch';
 
-/** Why a Dockerfile (or one of its stages) gives no base image; `line` is 1-based. */
+/**
+ * Why a Dockerfile (or one of its stages) gives no base image; `line` is 1-based.
+ * @public
+ */
 export interface DockerfileFinding {
   problem: DockerfileProblem;
   message: string;
   line?: number;
 }
 
-/** A Dockerfile that cannot be read as one: `finding` says why. */
+/**
+ * A Dockerfile that cannot be read as one: `finding` says why.
+ * @public
+ */
 export class DockerfileError extends Error {
   readonly name = 'DockerfileError';
   constructor(readonly finding: DockerfileFinding) {
@@ -39,7 +51,10 @@ export class DockerfileError extends Error {
   }
 }
 
-/** One `FROM` and the stage it starts. */
+/**
+ * One `FROM` and the stage it starts.
+ * @public
+ */
 export interface DockerfileStage {
   /** 0-based position among the stages. */
   index: number;
@@ -66,6 +81,7 @@ export interface DockerfileStage {
   scratch: boolean;
 }
 
+/** @public */
 export interface ParsedDockerfile {
   stages: DockerfileStage[];
   /** Build arguments declared before the first `FROM`, with their defaults. */
@@ -162,6 +178,7 @@ function globalArgs(
  * them. Throws {@link DockerfileError} for binary or oversized content, a
  * Dockerfile Docker would refuse, and one with no FROM. Stage images that
  * cannot be resolved are not an error here: each stage says why in `problem`.
+ * @public
  */
 export function parseDockerfile(content: string): ParsedDockerfile {
   if (typeof content !== 'string')
@@ -305,7 +322,10 @@ export function parseDockerfile(content: string): ParsedDockerfile {
   return { stages, args, escapeChar };
 }
 
-/** The stage whose FROM names a real image, following `FROM <earlier stage>` back. */
+/**
+ * The stage whose FROM names a real image, following `FROM <earlier stage>` back.
+ * @public
+ */
 export function rootStage(
   parsed: ParsedDockerfile,
   stage: DockerfileStage,
@@ -317,6 +337,7 @@ export function rootStage(
   return current;
 }
 
+/** @public */
 export type DockerfileBaseImage =
   | { ok: true; image: string; line: number }
   | ({ ok: false } & DockerfileFinding);
@@ -327,6 +348,7 @@ export type DockerfileBaseImage =
  * defaults applied, `--platform` ignored and a digest kept. `line` is the
  * 1-based line of the FROM that names the image. Never throws: anything that
  * keeps the Dockerfile from naming one image is a finding with a message.
+ * @public
  */
 export function dockerfileBaseImage(content: string): DockerfileBaseImage {
   let parsed: ParsedDockerfile;
@@ -358,6 +380,7 @@ export function dockerfileBaseImage(content: string): DockerfileBaseImage {
  * Replaces the image of the given stages, keeping every other character of
  * the content as it is (keyword casing, `--platform`, `AS <name>`,
  * comments, line endings). `images` maps a stage index to its new image text.
+ * @public
  */
 export function replaceStageImages(
   content: string,

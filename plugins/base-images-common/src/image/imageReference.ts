@@ -6,7 +6,10 @@
 
 import { TAG_PATTERN } from '../patterns';
 
-/** A parsed, normalized image reference. */
+/**
+ * A parsed, normalized image reference.
+ * @public
+ */
 export interface ImageReference {
   /** Registry host, with port when given: `docker.io`, `dhi.io`, `127.0.0.1:5000`. */
   registry: string;
@@ -20,6 +23,7 @@ export interface ImageReference {
   digest?: string;
 }
 
+/** @public */
 export class InvalidImageReferenceError extends Error {
   readonly name = 'InvalidImageReferenceError';
   constructor(readonly reference: string, readonly problem: string) {
@@ -31,6 +35,7 @@ export class InvalidImageReferenceError extends Error {
   }
 }
 
+/** @public */
 export const DOCKER_HUB = 'docker.io';
 const DOCKER_HUB_ALIASES = new Set([
   'docker.io',
@@ -90,6 +95,7 @@ function checkRegistry(reference: string, registry: string): void {
 /**
  * Parses an image reference. Throws {@link InvalidImageReferenceError} naming
  * the input and the problem for anything that is not a valid reference.
+ * @public
  */
 export function parseImageReference(reference: string): ImageReference {
   if (typeof reference !== 'string' || reference.length === 0) {
@@ -203,6 +209,7 @@ export function parseImageReference(reference: string): ImageReference {
  * config and the CI login steps name registries; returns it normalised
  * (`index.docker.io` is `docker.io`). Throws for anything with a scheme, a
  * path, white space or a bad port.
+ * @public
  */
 export function parseRegistryHost(value: string): string {
   const problem = `${JSON.stringify(
@@ -222,7 +229,10 @@ export function parseRegistryHost(value: string): string {
   return registry;
 }
 
-/** The fully qualified form: `docker.io/library/python:3.13-slim@sha256:…`. */
+/**
+ * The fully qualified form: `docker.io/library/python:3.13-slim@sha256:…`.
+ * @public
+ */
 export function formatImageReference(ref: ImageReference): string {
   return `${ref.registry}/${ref.repository}${ref.tag ? `:${ref.tag}` : ''}${
     ref.digest ? `@${ref.digest}` : ''
@@ -233,6 +243,7 @@ export function formatImageReference(ref: ImageReference): string {
  * The short form people write: `python:3.13-slim`, `dhi.io/python:3.13`. As
  * distribution/reference's FamiliarName: `library/` is dropped only for
  * single-segment official images (`library/foo/bar` keeps it).
+ * @public
  */
 export function familiarImageReference(ref: ImageReference): string {
   let path = `${ref.registry}/${ref.repository}`;

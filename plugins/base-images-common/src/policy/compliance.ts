@@ -33,6 +33,7 @@ function checkLength(value: string, entityRef: string, annotation: string) {
  * Reads `compliance/frameworks`: comma-separated, case-insensitive, spaces
  * around items ignored and inner spaces read as '-' (`PCI DSS` is `pci-dss`).
  * Empty items (stray commas) are skipped; duplicates collapse.
+ * @public
  */
 export function parseFrameworksAnnotation(
   value: string | undefined,
@@ -58,7 +59,10 @@ export function parseFrameworksAnnotation(
   return ids;
 }
 
-/** Reads `compliance/support`: `extended` asks for DHI ELS; `standard` or empty asks for nothing. */
+/**
+ * Reads `compliance/support`: `extended` asks for DHI ELS; `standard` or empty asks for nothing.
+ * @public
+ */
 export function parseSupportAnnotation(
   value: string | undefined,
   entityRef: string,
@@ -75,7 +79,10 @@ export function parseSupportAnnotation(
   );
 }
 
-/** Maps a framework id or alias to the id its policy is defined under. */
+/**
+ * Maps a framework id or alias to the id its policy is defined under.
+ * @public
+ */
 export function canonicalFrameworkId(
   id: string,
   config: BaseImagesConfig,
@@ -86,7 +93,10 @@ export function canonicalFrameworkId(
   return policy ? { id: policy.id, known: true } : { id, known: false };
 }
 
-/** What compliance is gathered for: a catalog entity, or a component not yet created. */
+/**
+ * What compliance is gathered for: a catalog entity, or a component not yet created.
+ * @public
+ */
 export interface ComplianceSubject {
   /** Entity ref used as the source of the subject's own annotations. */
   ref: string;
@@ -98,6 +108,7 @@ export interface ComplianceSubject {
   system?: string;
 }
 
+/** @public */
 export function complianceSubjectOf(entity: Entity): ComplianceSubject {
   const spec = (entity.spec ?? {}) as { owner?: unknown; system?: unknown };
   return {
@@ -109,7 +120,10 @@ export function complianceSubjectOf(entity: Entity): ComplianceSubject {
   };
 }
 
-/** Looks an entity up by ref (for example through the catalog with the caller's credentials). */
+/**
+ * Looks an entity up by ref (for example through the catalog with the caller's credentials).
+ * @public
+ */
 export type EntityLoader = (entityRef: string) => Promise<Entity | undefined>;
 
 interface Source {
@@ -181,6 +195,7 @@ const specString = (entity: Entity, key: string): string | undefined => {
  * Gathers a subject's effective compliance: its own annotations, its system's,
  * that system's domain's (and parent domains'), and its owner group's (and
  * parent groups'). Each framework keeps the closest entity it came from.
+ * @public
  */
 export async function collectCompliance(
   subject: ComplianceSubject,

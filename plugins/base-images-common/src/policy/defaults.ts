@@ -9,16 +9,21 @@ import type {
 /**
  * DHI's SLSA verification summary, which every DHI carries (docs.docker.com
  * dhi/core-concepts/attestations: `https://slsa.dev/verification_summary/v1`).
+ * @public
  */
 export const VERIFICATION_SUMMARY_ATTESTATION =
   'https://slsa.dev/verification_summary/';
-/** DHI's FIPS attestation on `-fips` images (dhi/explore/security-concepts/fips: `https://docker.com/dhi/fips/v0.1`). */
+/**
+ * DHI's FIPS attestation on `-fips` images (dhi/explore/security-concepts/fips: `https://docker.com/dhi/fips/v0.1`).
+ * @public
+ */
 export const FIPS_ATTESTATION = 'https://docker.com/dhi/fips/';
 /**
  * DHI's STIG scan, on the STIG variants only (dhi/explore/security-concepts/stig:
  * `https://docker.com/dhi/stig/v0.1`): evidence for a framework that asks for
  * STIG (FedRAMP, DoD), which is not among the defaults. CIS has no
  * attestation: Docker marks CIS images with a catalog label only.
+ * @public
  */
 export const STIG_ATTESTATION = 'https://docker.com/dhi/stig/';
 
@@ -27,6 +32,7 @@ export const STIG_ATTESTATION = 'https://docker.com/dhi/stig/';
  * that `baseImages` in app-config leaves out. Evidence: the verification
  * summary for every DHI requirement, the FIPS attestation where FIPS is
  * required.
+ * @public
  */
 export const DEFAULT_FRAMEWORKS: FrameworkPolicy[] = [
   {
@@ -59,7 +65,10 @@ export const DEFAULT_FRAMEWORKS: FrameworkPolicy[] = [
   },
 ];
 
-/** The seed's "when to use DHI" table: only security-sensitive work needs DHI without a framework. */
+/**
+ * The seed's "when to use DHI" table: only security-sensitive work needs DHI without a framework.
+ * @public
+ */
 export const DEFAULT_SITUATIONS: Record<Situation, Capability[]> = {
   production: [],
   prototype: [],
@@ -67,7 +76,10 @@ export const DEFAULT_SITUATIONS: Record<Situation, Capability[]> = {
   'security-sensitive': ['hardened'],
 };
 
-/** The seed's list of available DHI tags. */
+/**
+ * The seed's list of available DHI tags.
+ * @public
+ */
 export const DEFAULT_RUNTIMES: Record<Runtime, RuntimeCatalog> = {
   python: {
     defaultVersion: '3.13',
@@ -86,14 +98,19 @@ export const DEFAULT_RUNTIMES: Record<Runtime, RuntimeCatalog> = {
   },
 };
 
+/** @public */
 export const DEFAULT_DHI_REGISTRY = 'dhi.io';
-/** The registry whose repositories trust Docker's DHI keys unless configured otherwise (`dhiKeys`). */
+/**
+ * The registry whose repositories trust Docker's DHI keys unless configured otherwise (`dhiKeys`).
+ * @public
+ */
 export const DEFAULT_DHI_KEYS_HOST = 'dhi.io';
 
 /**
  * Predicate-type prefixes a "verified" image must carry: provenance, SBOM, VEX.
  * Each matches its own type with or without a trailing version segment
  * (matchesPredicateType).
+ * @public
  */
 export const DEFAULT_REQUIRED_ATTESTATIONS = [
   'https://slsa.dev/provenance/',

@@ -3,10 +3,14 @@ import { InputError, NotFoundError } from '@backstage/errors';
 /**
  * Errors the policy engine raises. Each names the input at fault and what to
  * change, so the scaffolder and the status API can show it as is.
+ * @public
  */
 export abstract class PolicyError extends Error {}
 
-/** A compliance annotation whose value cannot be read. */
+/**
+ * A compliance annotation whose value cannot be read.
+ * @public
+ */
 export class MalformedAnnotationError extends PolicyError {
   readonly name = 'MalformedAnnotationError';
   constructor(
@@ -20,7 +24,10 @@ export class MalformedAnnotationError extends PolicyError {
   }
 }
 
-/** A framework id that no `baseImages.policy.frameworks` entry defines. */
+/**
+ * A framework id that no `baseImages.policy.frameworks` entry defines.
+ * @public
+ */
 export class UnknownFrameworkError extends PolicyError {
   readonly name = 'UnknownFrameworkError';
   constructor(
@@ -38,7 +45,10 @@ export class UnknownFrameworkError extends PolicyError {
   }
 }
 
-/** A runtime the policy has no images for. */
+/**
+ * A runtime the policy has no images for.
+ * @public
+ */
 export class UnsupportedRuntimeError extends PolicyError {
   readonly name = 'UnsupportedRuntimeError';
   constructor(readonly runtime: string, supported: readonly string[]) {
@@ -51,7 +61,10 @@ export class UnsupportedRuntimeError extends PolicyError {
   }
 }
 
-/** A requirement that the configured images and tags cannot meet. Never downgraded silently. */
+/**
+ * A requirement that the configured images and tags cannot meet. Never downgraded silently.
+ * @public
+ */
 export class UnmeetableRequirementError extends PolicyError {
   readonly name = 'UnmeetableRequirementError';
   constructor(
@@ -69,7 +82,10 @@ export class UnmeetableRequirementError extends PolicyError {
   }
 }
 
-/** Bad input to the policy (version, flavor) that names the parameter. */
+/**
+ * Bad input to the policy (version, flavor) that names the parameter.
+ * @public
+ */
 export class InvalidPolicyInputError extends PolicyError {
   readonly name = 'InvalidPolicyInputError';
   constructor(readonly parameter: string, problem: string) {
@@ -77,7 +93,10 @@ export class InvalidPolicyInputError extends PolicyError {
   }
 }
 
-/** An owner, system or domain that the catalog does not have (or the caller may not read). */
+/**
+ * An owner, system or domain that the catalog does not have (or the caller may not read).
+ * @public
+ */
 export class MissingEntityError extends PolicyError {
   readonly name = 'MissingEntityError';
   constructor(readonly entityRefs: string[]) {
@@ -96,6 +115,7 @@ export class MissingEntityError extends PolicyError {
  * scaffolder actions answer alike: entities that are missing (or unreadable)
  * are 404 Not Found, every other policy error is the caller's input (400).
  * Anything else is returned as it is.
+ * @public
  */
 export function toBackstageError(error: unknown): unknown {
   if (error instanceof MissingEntityError)

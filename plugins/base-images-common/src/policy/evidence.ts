@@ -16,6 +16,7 @@ const VERSION_SEGMENT = /^v\d+(\.\d+){0,2}$/;
  * `…/provenance/v0.2`, never `…/provenance/evil` or `…/provenance-v1`. A
  * prefix that already ends in a version (`…/bom/v1.6`) matches only itself.
  * Case-sensitive, as in-toto's TypeURI is.
+ * @public
  */
 export function matchesPredicateType(
   prefix: string,
@@ -47,6 +48,7 @@ const IMAGE_SIGNED: ReadonlySet<AttestationStatus> = new Set([
  * unverified (unsigned, not read, or on an image whose own signature does not
  * verify), or not at all. An `unavailable` report is judged by its last known
  * result, whose attestations it carries.
+ * @public
  */
 export function frameworkEvidence(
   frameworks: EffectiveFramework[],

@@ -5,7 +5,10 @@ import {
 } from '../image/imageReference';
 import { BaseImagesConfig, Runtime, RUNTIMES, Variant } from './types';
 
-/** What an image reference is, as far as the policy is concerned. */
+/**
+ * What an image reference is, as far as the policy is concerned.
+ * @public
+ */
 export interface ImageClassification {
   hardened: boolean;
   fips: boolean;
@@ -29,6 +32,7 @@ function variantOf(
   return fips ? 'dhi-fips' : 'dhi';
 }
 
+/** @public */
 export function mirrorRepository(
   config: BaseImagesConfig,
   runtime: Runtime,
@@ -39,7 +43,10 @@ export function mirrorRepository(
     : undefined;
 }
 
-/** Classifies an image reference against the configured DHI registry and mirror. */
+/**
+ * Classifies an image reference against the configured DHI registry and mirror.
+ * @public
+ */
 export function classifyImage(
   ref: ImageReference,
   config: BaseImagesConfig,
@@ -70,7 +77,10 @@ export function classifyImage(
   };
 }
 
-/** Builds a familiar image reference string for a repository and tag. */
+/**
+ * Builds a familiar image reference string for a repository and tag.
+ * @public
+ */
 export function imageName(
   registry: string,
   repository: string,

@@ -4,9 +4,13 @@ import { MissingEntityError } from './errors';
 import { selectImages, SelectImagesInput } from './selectImages';
 import { BaseImagesConfig, ImageSelection } from './types';
 
-/** Source named for frameworks given directly as template input. */
+/**
+ * Source named for frameworks given directly as template input.
+ * @public
+ */
 export const TEMPLATE_INPUT_SOURCE = 'template input';
 
+/** @public */
 export interface NewServiceInput extends SelectImagesInput {
   owner?: string;
   system?: string;
@@ -19,6 +23,7 @@ export interface NewServiceInput extends SelectImagesInput {
  * chosen owner and system (through `load`), plus any frameworks given, through
  * the policy. The scaffolder action and the form preview both use this, so
  * they cannot disagree.
+ * @public
  */
 export async function resolveNewService(
   input: NewServiceInput,

@@ -53,6 +53,7 @@ function requirementOrigin(requirement: Requirement): string {
  * Turns effective compliance into the capabilities the base image needs,
  * each with its reason. Unknown frameworks are an error: guessing could
  * silently pick a weaker image than the framework needs.
+ * @public
  */
 export function requirementsFor(
   compliance: EffectiveCompliance,
@@ -89,6 +90,7 @@ export function requirementsFor(
   return requirements;
 }
 
+/** @public */
 export interface SelectImagesInput {
   runtime: string;
   version?: string;
@@ -151,6 +153,7 @@ function slimImage(runtime: Runtime, version: string, flavor: Flavor): string {
 /**
  * Chooses the runtime, builder and debug images for a service from its
  * effective compliance. Pure: the same inputs always give the same images.
+ * @public
  */
 export function selectImages(
   input: SelectImagesInput,

@@ -1,11 +1,19 @@
 import { VARIANTS } from '../patterns';
 
-/** Runtimes the policy knows images for. */
+/**
+ * Runtimes the policy knows images for.
+ * @public
+ */
 export const RUNTIMES = ['python', 'node'] as const;
+/** @public */
 export type Runtime = (typeof RUNTIMES)[number];
 
-/** Image flavors: the Debian-based default or Alpine. */
+/**
+ * Image flavors: the Debian-based default or Alpine.
+ * @public
+ */
 export const FLAVORS = ['standard', 'alpine'] as const;
+/** @public */
 export type Flavor = (typeof FLAVORS)[number];
 
 /**
@@ -15,6 +23,7 @@ export type Flavor = (typeof FLAVORS)[number];
  * - `fips`: a `-fips` tag
  * - `enterprise`: DHI Enterprise, pulled from the organisation's mirror namespace
  * - `extended-support`: DHI ELS, which comes with DHI Enterprise
+ * @public
  */
 export const CAPABILITIES = [
   'hardened',
@@ -22,23 +31,35 @@ export const CAPABILITIES = [
   'enterprise',
   'extended-support',
 ] as const;
+/** @public */
 export type Capability = (typeof CAPABILITIES)[number];
 
-/** How a base image is classified: standard slim, DHI, or DHI with FIPS. */
+/**
+ * How a base image is classified: standard slim, DHI, or DHI with FIPS.
+ * @public
+ */
 export type Variant = (typeof VARIANTS)[number];
 
-/** Where a DHI image comes from: `dhi.io` or the organisation's Select/Enterprise mirror. */
+/**
+ * Where a DHI image comes from: `dhi.io` or the organisation's Select/Enterprise mirror.
+ * @public
+ */
 export type DhiEdition = 'community' | 'enterprise';
 
-/** Why a service is being built, from the seed's "when to use DHI" table. */
+/**
+ * Why a service is being built, from the seed's "when to use DHI" table.
+ * @public
+ */
 export const SITUATIONS = [
   'production',
   'prototype',
   'open-source',
   'security-sensitive',
 ] as const;
+/** @public */
 export type Situation = (typeof SITUATIONS)[number];
 
+/** @public */
 export interface FrameworkPolicy {
   id: string;
   requires: Capability[];
@@ -52,6 +73,7 @@ export interface FrameworkPolicy {
   evidence: string[];
 }
 
+/** @public */
 export interface RuntimeCatalog {
   /** Version used when none is asked for: `3.13`, `22`. */
   defaultVersion: string;
@@ -59,6 +81,7 @@ export interface RuntimeCatalog {
   dhiTags: string[];
 }
 
+/** @public */
 export interface DhiMirrorConfig {
   /** Registry of the mirror, `docker.io` unless configured. */
   registry: string;
@@ -77,6 +100,7 @@ export interface DhiMirrorConfig {
  * name starts with `prefix` (`baseImages.registries[].repositories[]`). The
  * most specific (longest) matching prefix wins; the registry's own settings
  * apply to every repository, as the prefix ''.
+ * @public
  */
 export interface RepositoryScope {
   /**
@@ -96,6 +120,7 @@ export interface RepositoryScope {
   requiredAttestations?: string[];
 }
 
+/** @public */
 export interface RegistryConfig {
   host: string;
   insecure: boolean;
@@ -116,7 +141,10 @@ export interface RegistryConfig {
   endpoint?: string;
 }
 
-/** The validated `baseImages` configuration. */
+/**
+ * The validated `baseImages` configuration.
+ * @public
+ */
 export interface BaseImagesConfig {
   defaultFlavor: Flavor;
   runtimes: Record<Runtime, RuntimeCatalog>;
@@ -132,7 +160,10 @@ export interface BaseImagesConfig {
   admins: string[];
 }
 
-/** A framework that applies to an entity, with the entity it came from. */
+/**
+ * A framework that applies to an entity, with the entity it came from.
+ * @public
+ */
 export interface EffectiveFramework {
   id: string;
   /** Entity ref the framework was inherited from (or the entity itself). */
@@ -141,6 +172,7 @@ export interface EffectiveFramework {
   known: boolean;
 }
 
+/** @public */
 export interface EffectiveCompliance {
   frameworks: EffectiveFramework[];
   /** Set when some entity in the chain asks for extended support. */
@@ -151,7 +183,10 @@ export interface EffectiveCompliance {
   notes: string[];
 }
 
-/** One required capability with the reason it is required. */
+/**
+ * One required capability with the reason it is required.
+ * @public
+ */
 export interface Requirement {
   capability: Capability;
   /** `framework:hipaa`, `support:extended` or `situation:security-sensitive`. */
@@ -160,6 +195,7 @@ export interface Requirement {
   source?: string;
 }
 
+/** @public */
 export interface ImageSelection {
   runtime: Runtime;
   version: string;

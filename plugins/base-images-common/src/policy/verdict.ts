@@ -12,6 +12,7 @@ import {
   Variant,
 } from './types';
 
+/** @public */
 export interface PolicyVerdict {
   frameworks: EffectiveFramework[];
   /** The runtime image the policy would choose for this service, when it can choose one. */
@@ -47,6 +48,7 @@ const NEED_WORDS: Record<Capability, string> = {
  * capability the entity's compliance requires. Policy errors become part of
  * the verdict (not compliant, with the error) rather than exceptions, so one
  * bad annotation never hides the rest of an entity's status.
+ * @public
  */
 export function evaluateImage(
   image: ImageReference,

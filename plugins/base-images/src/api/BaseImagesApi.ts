@@ -9,10 +9,16 @@ import {
   Variant,
 } from '@internal/backstage-plugin-base-images-common';
 
-/** The policy verdict of a fleet row. */
+/**
+ * The policy verdict of a fleet row.
+ * @public
+ */
 export type FleetVerdict = 'compliant' | 'drift' | 'error';
 
-/** Filters and the page of `GET /overview`; every field optional. */
+/**
+ * Filters and the page of `GET /overview`; every field optional.
+ * @public
+ */
 export interface OverviewQuery {
   status?: AttestationStatus;
   variant?: Variant;
@@ -28,7 +34,10 @@ export interface OverviewQuery {
   offset?: number;
 }
 
-/** Client of the base-images backend (`/api/base-images`). */
+/**
+ * Client of the base-images backend (`/api/base-images`).
+ * @public
+ */
 export interface BaseImagesApi {
   getEntityStatus(entity: CompoundEntityRef): Promise<BaseImageStatusResponse>;
   refreshEntityStatus(
@@ -40,6 +49,7 @@ export interface BaseImagesApi {
   preview(input: NewServiceInput): Promise<ImageSelection>;
 }
 
+/** @public */
 export const baseImagesApiRef = createApiRef<BaseImagesApi>({
   id: 'plugin.base-images.service',
 });

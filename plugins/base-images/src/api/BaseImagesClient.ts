@@ -9,6 +9,7 @@ import {
 } from '@internal/backstage-plugin-base-images-common';
 import { BaseImagesApi, OverviewQuery } from './BaseImagesApi';
 
+/** @public */
 export class BaseImagesClient implements BaseImagesApi {
   constructor(
     private readonly options: {

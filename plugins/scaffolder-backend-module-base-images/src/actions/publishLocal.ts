@@ -328,6 +328,7 @@ async function commitOnNewBranch(options: {
  * `base-images:publish-local`: makes the workspace a git repository under
  * `baseImages.publish.localDirectory`, so "Create component" works with no
  * external service.
+ * @public
  */
 export function createPublishLocalAction(options: {
   publish: PublishSettings;

@@ -72,6 +72,7 @@ async function readCatalogInfoPath(
  * file location configured by the platform team (a glob over the publish
  * directory), so users never get to register arbitrary server files; this
  * action refreshes that location and waits until the new entity is there.
+ * @public
  */
 export function createRegisterLocalAction(options: {
   catalog: CatalogService;

@@ -246,6 +246,7 @@ function checkImages(
 /**
  * `base-images:render`: renders a service skeleton with nunjucks into the
  * workspace on the resolved images, then checks the generated Dockerfile.
+ * @public
  */
 export function createRenderServiceAction(options: {
   reader: UrlReaderService;

@@ -55,6 +55,7 @@ function readRefs(input: { owner?: unknown; system?: unknown }) {
  * `base-images:resolve`: reads the compliance of the chosen owner and system
  * through the catalog, with the task initiator's credentials, and applies the
  * platform team's base-image policy.
+ * @public
  */
 export function createResolveBaseImagesAction(options: {
   catalog: CatalogService;

@@ -85,6 +85,7 @@ function decode(dockerfile: ServiceDockerfile) {
  * lines that use the runtime's images, checks the result with the same rules
  * as render, and writes it into the workspace at its path in the repository,
  * for publish-local (a branch) or publish:github:pull-request.
+ * @public
  */
 export function createUpdateDockerfileAction(options: {
   catalog: CatalogService;

@@ -11,6 +11,7 @@ export const DIGEST_TIMEOUT_MS = 10_000;
 const MAX_RESPONSE_LENGTH = 64 * 1024;
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
 
+/** @public */
 export interface DigestAnswer {
   /** Digest by image, for the images the registry answered for. */
   digests: Map<string, string>;
@@ -18,7 +19,10 @@ export interface DigestAnswer {
   messages: string[];
 }
 
-/** Looks up the current digests of image tags. Never throws: no answer means no digests. */
+/**
+ * Looks up the current digests of image tags. Never throws: no answer means no digests.
+ * @public
+ */
 export interface DigestLookup {
   lookup(
     images: string[],
@@ -67,6 +71,7 @@ function readAnswer(text: string, asked: Set<string>): DigestAnswer {
  * point at now, on behalf of the task's initiator. Any failure (backend
  * down, registry offline, timeout, malformed answer) gives no digests and a
  * message: creation then keeps the tags.
+ * @public
  */
 export function createDigestLookup(options: {
   discovery: DiscoveryService;

@@ -1,7 +1,10 @@
 import path from 'node:path';
 import { DockerfileParser, Instruction } from 'dockerfile-ast';
 
-/** One broken rule in a generated Dockerfile. */
+/**
+ * One broken rule in a generated Dockerfile.
+ * @public
+ */
 export interface DockerfileViolation {
   rule:
     | 'parses'
@@ -22,6 +25,7 @@ export interface DockerfileViolation {
 /**
  * Everything the rules depend on besides the Dockerfile itself, so the same
  * pure check serves rendering a new service and rewriting an existing one.
+ * @public
  */
 export interface DockerfilePolicy {
   /**
@@ -189,6 +193,7 @@ function copyDestination(
  * Checks a generated Dockerfile against the base-image rules. Returns every
  * violation, each naming its rule and line; an empty list means it passes.
  * Pure: everything it depends on is the content and `policy`.
+ * @public
  */
 export function checkDockerfile(
   content: string,
