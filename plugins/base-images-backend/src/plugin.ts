@@ -13,7 +13,7 @@ import { DiscoveryStore } from './discovery/DiscoveryStore';
 import { DockerfileDiscovery } from './discovery/DockerfileDiscovery';
 import { DockerfileReader } from './discovery/DockerfileReader';
 import { fileLocationRoots } from './discovery/fileLocationRoots';
-import { migratedClient } from './fleet/database';
+import { migratedClient } from './database/migrations';
 import { BaseImageNotifier } from './notifications';
 import { FleetService } from './fleet/FleetService';
 import { FleetStore } from './fleet/FleetStore';

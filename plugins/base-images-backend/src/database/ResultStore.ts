@@ -1,14 +1,7 @@
-import {
-  DatabaseService,
-  resolvePackagePath,
-} from '@backstage/backend-plugin-api';
+import { DatabaseService } from '@backstage/backend-plugin-api';
 import { AttestationReport } from '@internal/backstage-plugin-base-images-common';
 import { Knex } from 'knex';
-
-const migrationsDir = resolvePackagePath(
-  '@internal/backstage-plugin-base-images-backend',
-  'migrations',
-);
+import { migratedClient } from './migrations';
 
 export interface StoredResult {
   digestKey: string;
@@ -26,11 +19,7 @@ export interface StoredResult {
  */
 export class ResultStore {
   static async create(database: DatabaseService): Promise<ResultStore> {
-    const client = await database.getClient();
-    if (!database.migrations?.skip) {
-      await client.migrate.latest({ directory: migrationsDir });
-    }
-    return new ResultStore(client);
+    return new ResultStore(await migratedClient(database));
   }
 
   constructor(private readonly db: Knex) {}

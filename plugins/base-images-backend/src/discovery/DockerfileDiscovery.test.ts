@@ -7,7 +7,7 @@ import { Entity } from '@backstage/catalog-model';
 import { ConfigReader } from '@backstage/config';
 import { NotFoundError, NotModifiedError } from '@backstage/errors';
 import { ScmIntegrations } from '@backstage/integration';
-import { migratedClient } from '../fleet/database';
+import { migratedClient } from '../database/migrations';
 import { DiscoveryStore } from './DiscoveryStore';
 import { DockerfileDiscovery } from './DockerfileDiscovery';
 import { DockerfileReader } from './DockerfileReader';

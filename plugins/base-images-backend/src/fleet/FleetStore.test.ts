@@ -6,7 +6,7 @@ import {
   notCheckedReport,
   OverviewSummary,
 } from '@internal/backstage-plugin-base-images-common';
-import { migratedClient } from './database';
+import { migratedClient } from '../database/migrations';
 import { FleetRow, fleetRowOf } from './fleetRow';
 import { FleetFilter, FleetStore } from './FleetStore';
 

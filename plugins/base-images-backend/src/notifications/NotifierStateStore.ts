@@ -1,52 +1,9 @@
 import { DatabaseService } from '@backstage/backend-plugin-api';
 import { Knex } from 'knex';
+import { migratedClient } from '../database/migrations';
 import { NotifierState } from './verdictChanges';
 
 const TABLE = 'base_images_notifier_state';
-
-/**
- * The notifier's schema, with its own knex migrations table so it evolves
- * apart from the status cache's migrations/ folder. In code rather than in a
- * .js file so it ships inside the built package.
- */
-const MIGRATIONS: Record<string, Knex.Migration> = {
-  '20261128000000_notifier_state': {
-    async up(knex) {
-      await knex.schema.createTable(TABLE, table => {
-        table.comment(
-          'Per component: the base-image verdict its owners were last told about',
-        );
-        table.string('entity_ref', 512).primary().notNullable();
-        table
-          .text('state')
-          .notNullable()
-          .comment(
-            'NotifierState as JSON: the verdict, and the verdict before an open worsening',
-          );
-        table
-          .string('episode', 64)
-          .nullable()
-          .comment(
-            'Id of the open worsening: its notifications share one scope',
-          );
-        table
-          .integer('revision')
-          .notNullable()
-          .comment('Bumped on every write; writers compare and set it');
-        table.timestamp('updated_at', { useTz: true }).notNullable();
-      });
-    },
-    async down(knex) {
-      await knex.schema.dropTable(TABLE);
-    },
-  },
-};
-
-const migrationSource: Knex.MigrationSource<string> = {
-  getMigrations: async () => Object.keys(MIGRATIONS),
-  getMigrationName: name => name,
-  getMigration: async name => MIGRATIONS[name],
-};
 
 export interface StoredNotifierState {
   state: NotifierState;
@@ -61,13 +18,7 @@ export interface StoredNotifierState {
  */
 export class NotifierStateStore {
   static async create(database: DatabaseService): Promise<NotifierStateStore> {
-    const client = await database.getClient();
-    if (!database.migrations?.skip) {
-      await client.migrate.latest({
-        migrationSource,
-        tableName: 'base_images_notifier_migrations',
-      });
-    }
+    const client = await migratedClient(database);
     return new NotifierStateStore(client);
   }
 

@@ -1,4 +1,5 @@
 export {
+  DOCKERFILE_INSTRUCTIONS,
   dockerfileBaseImage,
   DockerfileError,
   MAX_DOCKERFILE_LENGTH,

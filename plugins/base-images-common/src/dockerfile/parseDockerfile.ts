@@ -89,8 +89,11 @@ export interface ParsedDockerfile {
   escapeChar: string;
 }
 
-/** Instructions Docker's Dockerfile frontend knows; any other word fails the build. */
-const INSTRUCTIONS = new Set([
+/**
+ * Instructions Docker's Dockerfile frontend knows; any other word fails the build.
+ * @public
+ */
+export const DOCKERFILE_INSTRUCTIONS: ReadonlySet<string> = new Set([
   'ADD',
   'ARG',
   'CMD',
@@ -212,7 +215,7 @@ export function parseDockerfile(content: string): ParsedDockerfile {
   const firstFrom = instructions.findIndex(i => i.getKeyword() === 'FROM');
   for (const [position, instruction] of instructions.entries()) {
     const keyword = instruction.getKeyword();
-    if (!INSTRUCTIONS.has(keyword)) {
+    if (!DOCKERFILE_INSTRUCTIONS.has(keyword)) {
       throw unparseable(
         `unknown instruction ${quoteText(instruction.getInstruction())}`,
         lineOf(instruction),

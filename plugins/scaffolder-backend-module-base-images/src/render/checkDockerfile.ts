@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { DockerfileParser, Instruction } from 'dockerfile-ast';
+import { DOCKERFILE_INSTRUCTIONS } from '@internal/backstage-plugin-base-images-common';
 
 /**
  * One broken rule in a generated Dockerfile.
@@ -43,27 +44,6 @@ export interface DockerfilePolicy {
   /** The runtime image has no shell, so its stages may not `RUN`. */
   shellless: boolean;
 }
-
-const KNOWN_INSTRUCTIONS = new Set([
-  'ADD',
-  'ARG',
-  'CMD',
-  'COPY',
-  'ENTRYPOINT',
-  'ENV',
-  'EXPOSE',
-  'FROM',
-  'HEALTHCHECK',
-  'LABEL',
-  'MAINTAINER',
-  'ONBUILD',
-  'RUN',
-  'SHELL',
-  'STOPSIGNAL',
-  'USER',
-  'VOLUME',
-  'WORKDIR',
-]);
 
 /** Docker's own Dockerfile frontend; any other `# syntax=` image runs its own build logic. */
 const DOCKERFILE_FRONTEND =
@@ -219,7 +199,7 @@ export function checkDockerfile(
 
   for (const instruction of dockerfile.getInstructions()) {
     const keyword = instruction.getKeyword();
-    if (!KNOWN_INSTRUCTIONS.has(keyword)) {
+    if (!DOCKERFILE_INSTRUCTIONS.has(keyword)) {
       violations.push({
         rule: 'parses',
         line: lineOf(instruction),
