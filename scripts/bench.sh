@@ -13,6 +13,8 @@ fi
 for bench in "${@:-render status overview}"; do
   for name in $bench; do
     echo "=== bench: $name"
-    yarn tsx "bench/$name.bench.ts"
+    # Backstage's own node transform (as `backstage-cli package start` uses):
+    # the renderer's worker threads inherit it, which tsx's loader does not do
+    node --require ./node_modules/@backstage/cli/config/nodeTransform.cjs "bench/$name.bench.ts"
   done
 done

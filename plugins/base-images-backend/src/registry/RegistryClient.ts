@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { RegistryConfig } from '@internal/backstage-plugin-base-images-common';
 import { CheckBudget } from './CheckBudget';
 import {
@@ -80,16 +81,22 @@ const digestLike = (digest: string, bytes: Buffer) => {
     .digest('hex')}`;
 };
 
+/** Tokens kept: one per registry and repository recently checked. */
+const MAX_CACHED_TOKENS = 10_000;
+
 /**
  * A small OCI distribution client that only ever talks to the registries in
  * `baseImages.registries` (and their configured extra hosts): annotations are
  * user input, so every URL, token realm and redirect is checked first.
  */
 export class RegistryClient {
-  private readonly tokens = new Map<
-    string,
-    { token: string; expires: number }
-  >();
+  /**
+   * Bearer tokens per registry and repository scope, until they expire;
+   * bounded, since every repository an annotation names has its own scope.
+   */
+  private readonly tokens = new LRUCache<string, string>({
+    max: MAX_CACHED_TOKENS,
+  });
 
   constructor(private readonly options: RegistryClientOptions) {}
 
@@ -335,9 +342,8 @@ export class RegistryClient {
         'unavailable',
         `token response from ${realmUrl.host} has no token`,
       );
-    this.tokens.set(`${registry.host} ${scope}`, {
-      token,
-      expires: Date.now() + Math.max(30, (body.expires_in ?? 60) - 10) * 1000,
+    this.tokens.set(`${registry.host} ${scope}`, token, {
+      ttl: Math.max(30, (body.expires_in ?? 60) - 10) * 1000,
     });
     return token;
   }
@@ -360,8 +366,7 @@ export class RegistryClient {
     const url = new URL(`${this.baseUrl(registry)}/v2/${repository}/${path}`);
     const cached = this.tokens.get(`${host} ${scope}`);
     const headers: Record<string, string> = { accept };
-    if (cached && cached.expires > Date.now())
-      headers.authorization = `Bearer ${cached.token}`;
+    if (cached) headers.authorization = `Bearer ${cached}`;
 
     let response = await this.send(registry, url, headers, budget);
     if (response.status !== 401) return response;
