@@ -375,6 +375,15 @@ describe('base-images backend plugin', () => {
       (await post({ runtime: 'python', system: 'ghost' })).body.error.message,
     ).toMatch(/system:default\/ghost is not in the catalog/);
     expect((await post({ runtime: 42 })).status).toBe(400);
+    // read as base-images:resolve reads it: a ref is only a ref
+    const injected = await post({
+      runtime: 'python',
+      owner: 'user:default/a\nFROM x AS y',
+    });
+    expect(injected.status).toBe(400);
+    expect(injected.body.error.message).toMatch(
+      /owner .* contains the control character U\+000A/,
+    );
   });
 
   it('fails start-up on a misspelled baseImages key, naming it', async () => {

@@ -6,6 +6,7 @@
  */
 export * from './annotations';
 export * from './config';
+export * from './inputRules';
 export * from './patterns';
 export * from './permissions';
 export * from './image/imageReference';

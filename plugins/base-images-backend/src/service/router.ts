@@ -14,6 +14,7 @@ import {
   OverviewResponse,
   parseImageReference,
   VARIANTS,
+  checkNewServiceInput,
   resolveNewService,
   toBackstageError,
 } from '@internal/backstage-plugin-base-images-common';
@@ -29,16 +30,6 @@ import { EntityStatusService } from './EntityStatusService';
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/;
 /** Images one digest request may ask about: a new service has three. */
 const MAX_DIGEST_LOOKUPS = 10;
-
-const previewRequest = z.object({
-  runtime: z.string().max(40),
-  version: z.string().max(40).optional(),
-  flavor: z.string().max(40).optional(),
-  situation: z.string().max(40).optional(),
-  owner: z.string().max(300).optional(),
-  system: z.string().max(300).optional(),
-  frameworks: z.array(z.string().max(64)).max(20).optional(),
-});
 
 const digestsRequest = z.object({
   images: z.array(z.string().max(512)).min(1).max(MAX_DIGEST_LOOKUPS),
@@ -189,9 +180,10 @@ export function createRouter(options: {
 
   // What base-images:resolve would choose for a new service: the form preview.
   router.post('/preview', async (req, res) => {
-    const input = parseBody(previewRequest, req.body, 'preview request');
     const credentials = await httpAuth.credentials(req);
     try {
+      // the same reading of the input as base-images:resolve
+      const input = checkNewServiceInput(req.body);
       res.json(
         await resolveNewService(
           input,

@@ -94,6 +94,15 @@ export class InvalidPolicyInputError extends PolicyError {
 }
 
 /**
+ * Input that is not what it must be (an entity ref, one line of text, a
+ * list of ids); the message names the field and the rule.
+ * @public
+ */
+export class InvalidInputError extends PolicyError {
+  readonly name = 'InvalidInputError';
+}
+
+/**
  * An owner, system or domain that the catalog does not have (or the caller may not read).
  * @public
  */

@@ -1,10 +1,19 @@
-import {
-  makeValidator,
-  parseEntityRef,
-  stringifyEntityRef,
-} from '@backstage/catalog-model';
 import { InputError } from '@backstage/errors';
-import { parseRegistryHost } from '@internal/backstage-plugin-base-images-common';
+import {
+  checkEntityRef as checkCommonEntityRef,
+  checkOneLine as checkCommonOneLine,
+  EntityRefRule,
+  parseRegistryHost,
+  quoteInput,
+  toBackstageError,
+} from '@internal/backstage-plugin-base-images-common';
+
+export {
+  MAX_ENTITY_REF_LENGTH,
+  OWNER_REF,
+  SYSTEM_REF,
+  toOneLine,
+} from '@internal/backstage-plugin-base-images-common';
 
 /**
  * Rules for names and free text shared by the schemas and the handlers. The
@@ -17,45 +26,13 @@ export const SERVICE_NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 export const SERVICE_NAME_RULE =
   'must be 1-63 lowercase letters, digits and "-", starting and ending with a letter or digit';
 export const MAX_DESCRIPTION_LENGTH = 1000;
-export const MAX_ENTITY_REF_LENGTH = 300;
 
-/**
- * Characters that end or break a line somewhere a value is written: C0 and C1
- * controls (\n, \r, \v, \f, NEL), U+2028 and U+2029 (line breaks to
- * JavaScript and YAML 1.1).
- */
-const CONTROL_CHARACTER = /[\p{Cc}\p{Zl}\p{Zp}]/u;
-const CONTROL_CHARACTERS = /[\p{Cc}\p{Zl}\p{Zp}]+/gu;
+/** A value quoted for an error message, itself one line. */
+export const quote = quoteInput;
 
-const hex = (character: string) =>
-  character.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
-
-const codePoint = (character: string) => `U+${hex(character)}`;
-
-/** A value quoted for an error message, itself one line (JSON leaves U+2028, U+2029 and C1 as they are). */
-export const quote = (value: unknown, max = 80) =>
-  JSON.stringify(String(value).slice(0, max)).replace(CONTROL_CHARACTERS, run =>
-    [...run].map(c => `\\u${hex(c)}`).join(''),
-  );
-
-/** Refuses text that is not one line: generated files must keep the skeleton's lines. */
+/** Refuses text that is not one line (the shared rule, as the action's error). */
 export function checkOneLine(field: string, value: string): string {
-  const match = CONTROL_CHARACTER.exec(value);
-  if (match) {
-    throw new InputError(
-      `${field} ${quote(value)} contains the control character ${codePoint(
-        match[0],
-      )} at position ${
-        match.index
-      }; it must be one line of text, without line breaks or control characters`,
-    );
-  }
-  return value;
-}
-
-/** One line for display text we did not write (policy reasons, sources): controls become spaces. */
-export function toOneLine(value: string): string {
-  return value.replace(CONTROL_CHARACTERS, ' ');
+  return asInputError(() => checkCommonOneLine(field, value));
 }
 
 export function checkServiceName(field: string, value: unknown): string {
@@ -77,76 +54,23 @@ export function checkDescription(value: unknown): string {
   return checkOneLine('description', value);
 }
 
-const entityNaming = makeValidator();
-
-/**
- * Parses an entity ref the way the catalog reads one (kind and namespace
- * defaulted) and holds each part to the catalog's own naming rules, so a ref
- * can only be a ref: no line breaks, no extra '/' or ':' in the name, no
- * overlong parts. Returns the full `kind:namespace/name` form.
- */
+/** An entity ref checked by the shared rule (-common), as the action's error. */
 export function checkEntityRef(
   field: string,
   value: unknown,
-  options: { defaultKind: string; kinds: string[] },
+  rule: EntityRefRule,
 ): string {
-  const expected = `[${options.defaultKind}:][namespace/]name`;
-  if (typeof value !== 'string')
-    throw new InputError(`${field} must be an entity ref, ${expected}`);
-  if (value.length > MAX_ENTITY_REF_LENGTH) {
-    throw new InputError(
-      `${field} is ${value.length} characters long; an entity ref has at most ${MAX_ENTITY_REF_LENGTH}`,
-    );
-  }
-  checkOneLine(field, value);
-  let ref;
-  try {
-    ref = parseEntityRef(value, {
-      defaultKind: options.defaultKind,
-      defaultNamespace: 'default',
-    });
-  } catch (error) {
-    throw new InputError(
-      `${field} ${quote(value)} is not an entity ref (${
-        (error as Error).message
-      }); use ${expected}`,
-    );
-  }
-  const problems = [
-    !entityNaming.isValidKind(ref.kind) &&
-      `kind ${quote(
-        ref.kind,
-      )} must be letters and digits, starting with a letter`,
-    // refs are case-insensitive; the namespace itself is lowercase
-    !entityNaming.isValidNamespace(ref.namespace.toLowerCase()) &&
-      `namespace ${quote(
-        ref.namespace,
-      )} must be 1-63 lowercase letters, digits and "-"`,
-    !entityNaming.isValidEntityName(ref.name) &&
-      `name ${quote(
-        ref.name,
-      )} must be 1-63 letters, digits and "-", "_" or ".", starting and ending with a letter or digit`,
-  ].filter(Boolean);
-  if (problems.length > 0) {
-    throw new InputError(
-      `${field} ${quote(
-        value,
-      )} breaks the catalog's naming rules: ${problems.join('; ')}`,
-    );
-  }
-  const kind = ref.kind.toLowerCase();
-  if (!options.kinds.includes(kind)) {
-    throw new InputError(
-      `${field} ${quote(value)} is a ${kind}; it must be a ${options.kinds.join(
-        ' or ',
-      )}`,
-    );
-  }
-  return stringifyEntityRef(ref);
+  return asInputError(() => checkCommonEntityRef(field, value, rule));
 }
 
-export const OWNER_REF = { defaultKind: 'group', kinds: ['group', 'user'] };
-export const SYSTEM_REF = { defaultKind: 'system', kinds: ['system'] };
+/** Runs a shared input rule; its error becomes the InputError actions throw. */
+function asInputError<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    throw toBackstageError(error);
+  }
+}
 
 /** A registry host[:port], read as `baseImages.registries[].host` is. */
 export function checkRegistryHost(field: string, value: unknown): string {

@@ -1,14 +1,13 @@
-import { InputError, NotFoundError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
   BaseImagesConfig,
+  checkNewServiceInput,
   FLAVORS,
-  MissingEntityError,
-  PolicyError,
   resolveNewService,
   RUNTIMES,
   SITUATIONS,
+  toBackstageError,
 } from '@internal/backstage-plugin-base-images-common';
 import { DigestLookup, pinnedImage } from '../digests/digestLookup';
 import { PublishSettings } from '../settings';
@@ -22,34 +21,6 @@ import {
   zodRule,
 } from './inputRules';
 import { examples } from './resolve.examples';
-
-/** Framework ids asked for in the template; the policy reads them as annotation values. */
-function readFrameworks(value: unknown): string[] | undefined {
-  if (value === undefined) return undefined;
-  if (!Array.isArray(value) || value.length > 20)
-    throw new InputError('frameworks must be a list of at most 20 ids');
-  return value.map((framework, i) => {
-    if (typeof framework !== 'string' || framework.length > 64)
-      throw new InputError(
-        `frameworks[${i}] must be an id of at most 64 characters`,
-      );
-    return checkOneLine(`frameworks[${i}]`, framework);
-  });
-}
-
-/** The owner and system as full refs, or undefined when not given. */
-function readRefs(input: { owner?: unknown; system?: unknown }) {
-  return {
-    owner:
-      input.owner === undefined || input.owner === ''
-        ? undefined
-        : checkEntityRef('owner', input.owner, OWNER_REF),
-    system:
-      input.system === undefined || input.system === ''
-        ? undefined
-        : checkEntityRef('system', input.system, SYSTEM_REF),
-  };
-}
 
 /**
  * `base-images:resolve`: reads the compliance of the chosen owner and system
@@ -164,24 +135,17 @@ export function createResolveBaseImagesAction(options: {
       },
     },
     async handler(ctx) {
-      const input = {
-        ...ctx.input,
-        ...readRefs(ctx.input),
-        frameworks: readFrameworks(ctx.input.frameworks),
-      };
       const credentials = await ctx.getInitiatorCredentials();
       let selection;
       try {
+        // the same reading of the input as the status backend's POST /preview
         selection = await resolveNewService(
-          input,
+          checkNewServiceInput(ctx.input),
           ref => catalog.getEntityByRef(ref, { credentials }),
           config,
         );
       } catch (error) {
-        if (error instanceof MissingEntityError)
-          throw new NotFoundError(error.message);
-        if (error instanceof PolicyError) throw new InputError(error.message);
-        throw error;
+        throw toBackstageError(error);
       }
 
       ctx.logger.info(
