@@ -1,4 +1,3 @@
-import pLimit from 'p-limit';
 import {
   AttestationReport,
   AttestationResult,
@@ -92,16 +91,6 @@ interface Location {
   repository: string;
   /** The attestationsHost copy: a refusal there means "none found". */
   copy?: boolean;
-}
-
-/** Referrer manifests of one subject fetched ahead at once, at most. */
-const REFERRER_PREFETCH = 4;
-
-/** The look-ups of one subject digest at one location, started together. */
-interface SubjectLookups {
-  referrers: ReturnType<RegistryClient['getReferrers']>;
-  sig: Promise<FetchedManifest | undefined>;
-  att: Promise<FetchedManifest | undefined>;
 }
 
 interface CheckState {
@@ -311,12 +300,8 @@ export class ImageChecker {
     }
     for (const location of locations) {
       await this.atLocation(location, state, async () => {
-        const subjects = [...state.imageDigests].map(
-          digest =>
-            [digest, this.lookUpSubject(location, digest, state)] as const,
-        );
-        for (const [digest, lookups] of subjects)
-          await this.examineSubject(location, digest, lookups, state);
+        for (const digest of state.imageDigests)
+          await this.examineSubject(location, digest, state);
       });
     }
     const figures = await this.figures(home, state);
@@ -361,78 +346,28 @@ export class ImageChecker {
     }
   }
 
-  /**
-   * Starts the look-ups of everything that may refer to `digest`: referrers
-   * (or their tag), cosign .sig and .att tags. They do not depend on each
-   * other, so they run at once (a cold check waits for one round trip
-   * instead of three per subject); examineSubject reads the answers in a
-   * fixed order, so the report does not depend on which came first.
-   */
-  private lookUpSubject(
-    location: Location,
-    digest: string,
-    state: CheckState,
-  ): SubjectLookups {
-    const tag = digest.replace(':', '-');
-    const { host, repository } = location;
-    const lookups: SubjectLookups = {
-      referrers: this.client.getReferrers(
-        host,
-        repository,
-        digest,
-        state.budget,
-      ),
-      sig: this.client.getManifest(
-        host,
-        repository,
-        `${tag}.sig`,
-        state.budget,
-      ),
-      att: this.client.getManifest(
-        host,
-        repository,
-        `${tag}.att`,
-        state.budget,
-      ),
-    };
-    // Each is awaited in turn; one that fails before its turn (or after an
-    // earlier one stopped the check) must not be an unhandled rejection.
-    for (const lookup of Object.values(lookups)) lookup.catch(() => {});
-    return lookups;
-  }
-
-  /** Reads what refers to `digest`, from the look-ups lookUpSubject started. */
+  /** Everything that refers to `digest`: referrers (or their tag), cosign .sig and .att tags. */
   private async examineSubject(
     location: Location,
     digest: string,
-    lookups: SubjectLookups,
     state: CheckState,
   ): Promise<void> {
-    const { source, descriptors } = await lookups.referrers;
-    const referrers = uniqueBy(descriptors, d => d.digest);
-    // The referrers' manifests, fetched a few at a time into the check's
-    // memo (getManifest loads each digest once per check) while they are
-    // read in order below.
-    const prefetch = pLimit(REFERRER_PREFETCH);
-    for (const descriptor of referrers) {
-      prefetch(() =>
-        this.client.getManifest(
-          location.host,
-          location.repository,
-          descriptor.digest,
-          state.budget,
-        ),
-      ).catch(() => {});
+    const { source, descriptors } = await this.client.getReferrers(
+      location.host,
+      location.repository,
+      digest,
+      state.budget,
+    );
+    for (const descriptor of uniqueBy(descriptors, d => d.digest)) {
+      await this.readReferrer(location, descriptor, digest, source, state);
     }
-    try {
-      for (const descriptor of referrers) {
-        await this.readReferrer(location, descriptor, digest, source, state);
-      }
-    } finally {
-      // Nothing is fetched ahead for a subject whose reading has ended.
-      prefetch.clearQueue();
-    }
-    const sig = await lookups.sig;
+    const tag = digest.replace(':', '-');
+    const sig = await this.client.getManifest(
+      location.host,
+      location.repository,
+      `${tag}.sig`,
+      state.budget,
+    );
     if (sig)
       await this.readSignatureManifest(
         location,
@@ -441,7 +376,12 @@ export class ImageChecker {
         'cosign-tag',
         state,
       );
-    const att = await lookups.att;
+    const att = await this.client.getManifest(
+      location.host,
+      location.repository,
+      `${tag}.att`,
+      state.budget,
+    );
     if (att) await this.readDsseLayers(location, att, state);
   }
 
