@@ -21,6 +21,7 @@ import yaml from 'yaml';
 import { launchBrowser } from '../packages/e2e-tests/src/browser';
 import { startDemoRegistry } from '../packages/e2e-tests/src/demoRegistry';
 import {
+  backendClient,
   ROOT,
   Service,
   startService,
@@ -118,13 +119,7 @@ function writeFleet(dir: string, registryHost: string) {
   }
 }
 
-async function guestToken(): Promise<string> {
-  const response = await fetch(`${BACKEND}/api/auth/guest/refresh`, {
-    headers: { 'x-requested-with': 'XMLHttpRequest' },
-  });
-  if (!response.ok) throw new Error(`guest sign-in: HTTP ${response.status}`);
-  return ((await response.json()) as any).backstageIdentity.token;
-}
+const { guestToken } = backendClient(BACKEND);
 
 async function getJson(token: string, pathname: string, init?: RequestInit) {
   const response = await fetch(`${BACKEND}${pathname}`, {

@@ -10,7 +10,13 @@ import {
 } from '@internal/backstage-plugin-base-images-backend/testUtils';
 import { launchBrowser } from './browser';
 import { DemoRegistry, startDemoRegistry } from './demoRegistry';
-import { ROOT, Service, startService, waitUntil } from './processes';
+import {
+  backendClient,
+  ROOT,
+  Service,
+  startService,
+  waitUntil,
+} from './processes';
 
 /**
  * Services the templates never made: a repository in the local publish
@@ -90,17 +96,9 @@ describe('services without a declared base image, and the fleet page', () => {
   let token: string;
   let pinnedDigest: string;
 
-  async function api(pathname: string, init: RequestInit = {}) {
-    const response = await fetch(`${BACKEND}${pathname}`, {
-      ...init,
-      headers: { authorization: `Bearer ${token}` },
-    });
-    const text = await response.text();
-    return {
-      status: response.status,
-      body: text ? JSON.parse(text) : undefined,
-    };
-  }
+  const client = backendClient(BACKEND);
+  const api = (pathname: string, init: RequestInit = {}) =>
+    client.api(token, pathname, init);
 
   const card = async (name: string) =>
     (await api(`/api/base-images/entities/component/default/${name}`)).body;
@@ -238,11 +236,7 @@ describe('services without a declared base image, and the fleet page', () => {
     await waitUntil(
       'the backend',
       async () => {
-        const response = await fetch(`${BACKEND}/api/auth/guest/refresh`, {
-          headers: { 'x-requested-with': 'XMLHttpRequest' },
-        });
-        if (!response.ok) return false;
-        token = ((await response.json()) as any).backstageIdentity.token;
+        token = await client.guestToken();
         return true;
       },
       240_000,

@@ -93,29 +93,43 @@ export async function waitUntil(
 export const BACKEND = 'http://localhost:7007';
 export const FRONTEND = 'http://localhost:3000';
 
-/** A guest Backstage token from the running backend. */
-export async function guestToken(): Promise<string> {
-  const response = await fetch(`${BACKEND}/api/auth/guest/refresh`, {
-    headers: { 'x-requested-with': 'XMLHttpRequest' },
-  });
-  if (!response.ok)
-    throw new Error(`guest sign-in failed: HTTP ${response.status}`);
-  return ((await response.json()) as any).backstageIdentity.token;
+/**
+ * Guest sign-in and JSON requests against the backend at `backend` (each
+ * suite runs its own portal on its own ports).
+ */
+export function backendClient(backend: string) {
+  return {
+    /** A guest Backstage token. */
+    async guestToken(): Promise<string> {
+      const response = await fetch(`${backend}/api/auth/guest/refresh`, {
+        headers: { 'x-requested-with': 'XMLHttpRequest' },
+      });
+      if (!response.ok)
+        throw new Error(`guest sign-in failed: HTTP ${response.status}`);
+      return ((await response.json()) as any).backstageIdentity.token;
+    },
+
+    async api<T = any>(
+      token: string,
+      pathname: string,
+      init: RequestInit = {},
+    ): Promise<{ status: number; body: T }> {
+      const response = await fetch(`${backend}${pathname}`, {
+        ...init,
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          ...(init.headers ?? {}),
+        },
+      });
+      const text = await response.text();
+      return {
+        status: response.status,
+        body: text ? JSON.parse(text) : undefined,
+      };
+    },
+  };
 }
 
-export async function api<T = any>(
-  token: string,
-  pathname: string,
-  init: RequestInit = {},
-): Promise<{ status: number; body: T }> {
-  const response = await fetch(`${BACKEND}${pathname}`, {
-    ...init,
-    headers: {
-      authorization: `Bearer ${token}`,
-      'content-type': 'application/json',
-      ...(init.headers ?? {}),
-    },
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
-}
+/** The portal suite's backend (BACKEND). */
+export const { guestToken, api } = backendClient(BACKEND);

@@ -9,7 +9,13 @@ import {
 } from '@internal/backstage-plugin-base-images-backend/testUtils';
 import { launchBrowser } from './browser';
 import { DemoRegistry, startDemoRegistry } from './demoRegistry';
-import { ROOT, Service, startService, waitUntil } from './processes';
+import {
+  backendClient,
+  ROOT,
+  Service,
+  startService,
+  waitUntil,
+} from './processes';
 
 /**
  * What a platform engineer sees of base-image compliance outside the
@@ -37,31 +43,7 @@ const SIGNED_PAGE = `${FRONTEND}/catalog/default/component/signed-service`;
 const TAMPERED_PAGE = `${FRONTEND}/catalog/default/component/tampered-service`;
 const WORSENED_TITLE = 'signed-service: base image is now unsigned';
 
-async function guestToken(): Promise<string> {
-  const response = await fetch(`${BACKEND}/api/auth/guest/refresh`, {
-    headers: { 'x-requested-with': 'XMLHttpRequest' },
-  });
-  if (!response.ok)
-    throw new Error(`guest sign-in failed: HTTP ${response.status}`);
-  return ((await response.json()) as any).backstageIdentity.token;
-}
-
-async function api<T = any>(
-  token: string,
-  pathname: string,
-  init: RequestInit = {},
-): Promise<{ status: number; body: T }> {
-  const response = await fetch(`${BACKEND}${pathname}`, {
-    ...init,
-    headers: {
-      authorization: `Bearer ${token}`,
-      'content-type': 'application/json',
-      ...init.headers,
-    },
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
-}
+const { guestToken, api } = backendClient(BACKEND);
 
 interface TaskState {
   status: 'idle' | 'running';
